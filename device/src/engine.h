@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The display engine: register file of BAR0, per-head timing generators,
+ * scanout/composition from VRAM, CRC, EDID, hotplug. It knows nothing of
+ * sockets or vfio-user: the PCI/transport layer calls it for BAR0 accesses and
+ * drives its clock; it reports interrupts through one callback.
+ *
+ * Single-threaded: every function is called from the device's event loop.
+ */
+#ifndef FG_ENGINE_H
+#define FG_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct fg_engine;
+
+struct fg_engine_config {
+	unsigned int heads;		/* 1..FAKEGPU_MAX_HEADS */
+	uint64_t vram_size;		/* bytes, == BAR2 size */
+	uint8_t *vram;			/* the VRAM memfd mapped read/write */
+	uint32_t max_width, max_height;	/* 0: engine defaults */
+};
+
+/*
+ * Called whenever the engine sets a bit in IRQ_STATUS that is enabled in
+ * IRQ_MASK (also when IRQ_MASK is written to enable an already pending bit).
+ * The PCI layer turns it into an MSI (eventfd write).
+ */
+typedef void (*fg_engine_irq_fn)(void *opaque);
+
+struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
+				fg_engine_irq_fn irq, void *opaque);
+void fg_engine_free(struct fg_engine *e);
+
+/* BAR0 access: offset < FAKEGPU_MMIO_SIZE, 4-byte aligned (caller checks). */
+uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset);
+void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value);
+/* Level of the interrupt line (IRQ_STATUS & IRQ_MASK != 0), for INTx. */
+bool fg_engine_irq_pending(const struct fg_engine *e);
+/* Device reset (vfio-user DEVICE_RESET, FAKEGPU_CTRL_RESET). */
+void fg_engine_reset(struct fg_engine *e);
+
+/*
+ * Clock: CLOCK_MONOTONIC nanoseconds. The event loop sleeps until
+ * fg_engine_next_deadline() (UINT64_MAX: nothing scheduled) and then calls
+ * fg_engine_run() which processes every vblank that is due.
+ */
+uint64_t fg_engine_next_deadline(const struct fg_engine *e);
+void fg_engine_run(struct fg_engine *e, uint64_t now_ns);
+
+/*
+ * Host side (control socket, tests). The screenshot is exactly what the
+ * engine displays on @head now: *pixels is malloc'ed XRGB8888 (0x00RRGGBB),
+ * width*height entries, caller frees. Returns 0 or -errno (-ENODEV bad head,
+ * -ENODATA head not scanning out).
+ */
+int fg_engine_screenshot(struct fg_engine *e, unsigned int head,
+			 uint32_t **pixels, uint32_t *width, uint32_t *height);
+int fg_engine_set_connected(struct fg_engine *e, unsigned int head,
+			    bool connected);
+
+struct fg_engine_head_stats {
+	bool active, connected;
+	uint32_t width, height, refresh_mhz;
+	uint32_t frames;		/* FAKEGPU_HEAD_FRAME */
+	uint32_t crc;			/* last computed CRC (0 if none) */
+	uint64_t vblank_irqs;		/* vblank interrupts raised */
+	uint64_t commits, refused;	/* latched / refused commits */
+};
+int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
+			 struct fg_engine_head_stats *st);
+unsigned int fg_engine_heads(const struct fg_engine *e);
+
+#endif /* FG_ENGINE_H */

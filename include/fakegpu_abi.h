@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * fakegpu device ABI: the single source of truth shared by the emulated device
+ * (device/), the guest driver (drm-driver/) and the tests. docs/device-abi.md
+ * explains the semantics of every register defined here.
+ *
+ * Every change to this file bumps FAKEGPU_ABI_MINOR (compatible addition) or
+ * FAKEGPU_ABI_MAJOR (incompatible change); the driver refuses a major it does
+ * not know.
+ *
+ * Only plain integer constants live here so that the header builds unchanged
+ * in the kernel and in userspace.
+ */
+#ifndef FAKEGPU_ABI_H
+#define FAKEGPU_ABI_H
+
+/* ---- PCI identity --------------------------------------------------------- */
+
+#define FAKEGPU_PCI_VENDOR_NVIDIA	0x10de
+#define FAKEGPU_PCI_DEVICE_T4		0x1eb8	/* Tesla T4 */
+#define FAKEGPU_PCI_CLASS_3D		0x030200 /* 3D controller */
+#define FAKEGPU_PCI_SUBSYS_T4_1B	0x1222	/* GRID T4-1B, mdev type nvidia-222 */
+#define FAKEGPU_PCI_SUBSYS_T4_2B	0x1223	/* GRID T4-2B, mdev type nvidia-223 */
+
+#define FAKEGPU_PCI_VENDOR_VIRT		0xfeed
+#define FAKEGPU_PCI_DEVICE_VIRT		0xface
+#define FAKEGPU_PCI_CLASS_DISPLAY	0x030000 /* VGA-compatible display */
+#define FAKEGPU_PCI_SUBSYS_VIRT		0x0001
+
+#define FAKEGPU_PCI_REVISION		0x01
+
+/* ---- BARs ----------------------------------------------------------------- */
+
+#define FAKEGPU_BAR_MMIO		0	/* 32-bit non-prefetchable registers */
+#define FAKEGPU_BAR_VRAM		2	/* 64-bit prefetchable, memfd-backed */
+#define FAKEGPU_MMIO_SIZE		0x4000
+#define FAKEGPU_VRAM_MIN		(16u << 20)	/* 16 MiB */
+#define FAKEGPU_VRAM_MAX_MB		4096		/* 4 GiB */
+
+/* ---- Global registers (BAR0, 32-bit little-endian) ------------------------ */
+
+#define FAKEGPU_REG_ID			0x0000	/* RO: FAKEGPU_ID_MAGIC */
+#define FAKEGPU_ID_MAGIC		0x46414b45 /* "FAKE" */
+#define FAKEGPU_REG_ABI_VERSION		0x0004	/* RO: major << 16 | minor */
+#define FAKEGPU_ABI_MAJOR		1
+#define FAKEGPU_ABI_MINOR		0
+#define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
+#define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
+#define   FAKEGPU_CAP_CURSOR		(1u << 0)
+#define   FAKEGPU_CAP_CRC		(1u << 1)
+#define   FAKEGPU_CAP_HOTPLUG		(1u << 2)
+#define FAKEGPU_REG_NUM_HEADS		0x000c	/* RO: 1..FAKEGPU_MAX_HEADS */
+#define FAKEGPU_REG_VRAM_SIZE_LO	0x0010	/* RO: VRAM bytes, == BAR2 size */
+#define FAKEGPU_REG_VRAM_SIZE_HI	0x0014
+#define FAKEGPU_REG_MAX_WIDTH		0x0018	/* RO: largest plane/mode width */
+#define FAKEGPU_REG_MAX_HEIGHT		0x001c
+#define FAKEGPU_REG_FORMATS		0x0020	/* RO: bit (1 << FAKEGPU_FMT_*) */
+#define FAKEGPU_REG_CURSOR_MAX		0x0024	/* RO: width | height << 16 */
+#define FAKEGPU_REG_PLANES_PER_HEAD	0x0028	/* RO: planes in each head block */
+#define FAKEGPU_REG_IRQ_STATUS		0x0030	/* RW1C: FAKEGPU_IRQ_* */
+#define FAKEGPU_REG_IRQ_MASK		0x0034	/* RW: 1 = enabled */
+#define FAKEGPU_REG_CTRL		0x0040	/* WO: FAKEGPU_CTRL_* */
+#define   FAKEGPU_CTRL_RESET		(1u << 0) /* all heads off, IRQs masked */
+#define FAKEGPU_REG_SCRATCH		0x0044	/* RW: free for the driver/tests */
+#define FAKEGPU_REG_ERROR_COUNT		0x0048	/* RO: refused register writes */
+
+#define FAKEGPU_MAX_HEADS		8
+#define FAKEGPU_IRQ_VBLANK(h)		(1u << (h))		/* bits 0..7 */
+#define FAKEGPU_IRQ_HOTPLUG(h)		(1u << (8 + (h)))	/* bits 8..15 */
+#define FAKEGPU_IRQ_ERROR(h)		(1u << (16 + (h)))	/* bits 16..23 */
+#define FAKEGPU_IRQ_ALL			0x00ffffffu
+
+/* Pixel formats (FAKEGPU_PLANE_FORMAT values). */
+#define FAKEGPU_FMT_XRGB8888		1	/* DRM_FORMAT_XRGB8888 */
+#define FAKEGPU_FMT_ARGB8888		2	/* DRM_FORMAT_ARGB8888 */
+#define FAKEGPU_FMT_RGB565		3	/* DRM_FORMAT_RGB565 */
+
+/* ---- Per-head registers --------------------------------------------------- */
+
+#define FAKEGPU_HEAD_BASE(h)		(0x1000 + (h) * 0x400)
+
+/*
+ * Shadow registers: the guest writes them freely; the engine copies them into
+ * its active state only when COMMIT is written, at the next vblank (or at once
+ * when the head is off), after validating them.
+ */
+#define FAKEGPU_HEAD_CTRL		0x000	/* shadow */
+#define   FAKEGPU_HEAD_CTRL_ENABLE	(1u << 0)
+#define   FAKEGPU_HEAD_CTRL_CRC		(1u << 1) /* compute a CRC every frame */
+#define FAKEGPU_HEAD_WIDTH		0x004	/* shadow: active pixels */
+#define FAKEGPU_HEAD_HEIGHT		0x008	/* shadow: active lines */
+#define FAKEGPU_HEAD_REFRESH_MHZ	0x00c	/* shadow: refresh in milli-Hz */
+#define FAKEGPU_HEAD_COMMIT		0x010	/* W: 1 = latch shadows; R: pending */
+#define FAKEGPU_HEAD_STATUS		0x014	/* RO: FAKEGPU_HEAD_STATUS_* */
+#define   FAKEGPU_HEAD_STATUS_PENDING	(1u << 0) /* commit not latched yet */
+#define   FAKEGPU_HEAD_STATUS_ERROR	(1u << 1) /* last commit was refused */
+#define   FAKEGPU_HEAD_STATUS_ACTIVE	(1u << 2) /* head is scanning out */
+#define FAKEGPU_HEAD_ERROR_CODE		0x018	/* RO: FAKEGPU_ERR_* of last refusal */
+#define FAKEGPU_HEAD_FRAME		0x020	/* RO: vblanks since enable */
+#define FAKEGPU_HEAD_CRC		0x024	/* RO: CRC of frame CRC_FRAME */
+#define FAKEGPU_HEAD_CRC_FRAME		0x028	/* RO: frame the CRC belongs to */
+#define FAKEGPU_HEAD_CONNECTOR		0x030	/* RO: FAKEGPU_CONN_* */
+#define   FAKEGPU_CONN_CONNECTED	(1u << 0)
+#define FAKEGPU_HEAD_EDID_SIZE		0x034	/* RO: bytes in the EDID window */
+
+/* Why a commit was refused (FAKEGPU_HEAD_ERROR_CODE). */
+#define FAKEGPU_ERR_NONE		0
+#define FAKEGPU_ERR_MODE		1	/* size/refresh out of range */
+#define FAKEGPU_ERR_FORMAT		2	/* unknown or unsupported format */
+#define FAKEGPU_ERR_PITCH		3	/* pitch too small or misaligned */
+#define FAKEGPU_ERR_BOUNDS		4	/* buffer does not fit in VRAM */
+#define FAKEGPU_ERR_RECT		5	/* source rect outside the buffer */
+
+/*
+ * Planes: FAKEGPU_REG_PLANES_PER_HEAD blocks per head, all shadow registers.
+ * Plane 0 is the primary plane, plane 1 the cursor (ARGB8888 only).
+ */
+#define FAKEGPU_PLANE_PRIMARY		0
+#define FAKEGPU_PLANE_CURSOR		1
+#define FAKEGPU_PLANE_BASE(p)		(0x100 + (p) * 0x40)
+#define FAKEGPU_PLANE_CTRL		0x00
+#define   FAKEGPU_PLANE_CTRL_ENABLE	(1u << 0)
+#define FAKEGPU_PLANE_FORMAT		0x04	/* FAKEGPU_FMT_* */
+#define FAKEGPU_PLANE_OFFSET_LO		0x08	/* byte offset of the buffer in VRAM */
+#define FAKEGPU_PLANE_OFFSET_HI		0x0c
+#define FAKEGPU_PLANE_PITCH		0x10	/* bytes per line */
+#define FAKEGPU_PLANE_SRC_X		0x14	/* source rectangle in the buffer */
+#define FAKEGPU_PLANE_SRC_Y		0x18
+#define FAKEGPU_PLANE_SRC_W		0x1c
+#define FAKEGPU_PLANE_SRC_H		0x20
+#define FAKEGPU_PLANE_DST_X		0x24	/* signed: position on the head */
+#define FAKEGPU_PLANE_DST_Y		0x28	/* signed */
+
+#define FAKEGPU_EDID_WINDOW		0x200	/* 512 bytes: EDID, 4 blocks max */
+#define FAKEGPU_EDID_MAX		512
+
+#endif /* FAKEGPU_ABI_H */
