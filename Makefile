@@ -1,0 +1,31 @@
+# fakegpu — top-level entry points. Everything runs inside the toolbox tree
+# (scripts/toolbox.sh builds it on first use; needs root and a Debian mirror).
+#
+#   make demo    the main job: device + guest + driver + modeset-atomic + screenshot
+#   make test    the whole test suite (host tier, guest tier, igt lane)
+#   make build   build the device, the tools, the userspace tests and the module
+
+TOOLBOX := scripts/toolbox.sh
+KVER    ?= 6.12.107+deb13-amd64
+
+all: build
+
+toolbox:
+	$(TOOLBOX) build
+
+build: toolbox
+	$(TOOLBOX) run make -C /src/device all tests
+	$(TOOLBOX) run make -C /src/userspace-tests
+	$(TOOLBOX) run make -C /src/drm-driver KVER=$(KVER)
+
+test:
+	scripts/run-tests.sh
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf out device/build userspace-tests/build bench/build
+	-$(TOOLBOX) run make -C /src/drm-driver clean KVER=$(KVER)
+
+.PHONY: all toolbox build test demo clean

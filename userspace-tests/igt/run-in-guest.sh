@@ -1,0 +1,68 @@
+#!/bin/bash
+# Run the curated igt list in the guest, one subtest per process.
+#   run-in-guest.sh LIST BLOCKLIST OUTDIR [TIMEOUT]
+# Writes OUTDIR/results.txt: "test@subtest RESULT seconds" with RESULT one of
+# pass skip fail crash timeout warn (warn: the kernel logged a WARNING/BUG
+# while the subtest ran), and OUTDIR/logs/test@subtest.log.
+set -u
+list=$1 blocklist=$2 out=$3 per_test_timeout=${4:-180}
+igt=/usr/libexec/igt-gpu-tools
+mkdir -p "$out/logs"
+: >"$out/results.txt"
+blocked() {
+	local name=$1 pat
+	while read -r pat; do
+		case "$pat" in ''|\#*) continue ;; esac
+		# shellcheck disable=SC2053
+		[[ $name == $pat ]] && return 0
+	done <"$blocklist"
+	return 1
+}
+wanted() {	# wanted SUBTEST GLOBS
+	local sub=$1 g globs
+	[ -z "$2" ] && return 0
+	IFS=, read -ra globs <<<"$2"
+	for g in "${globs[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $sub == $g ]] && return 0
+	done
+	return 1
+}
+while read -r line; do
+	case "$line" in ''|\#*) continue ;; esac
+	test=${line%%@*}
+	globs=""
+	[ "$test" != "$line" ] && globs=${line#*@}
+	if [ ! -x "$igt/$test" ]; then
+		echo "$test@- missing 0" >>"$out/results.txt"
+		continue
+	fi
+	for sub in $("$igt/$test" --list-subtests 2>/dev/null || echo "-"); do
+		wanted "$sub" "$globs" || continue
+		name="$test@$sub"
+		blocked "$name" && continue
+		log="$out/logs/$name.log"
+		marks=$(dmesg | wc -l)
+		start=$(date +%s%N)
+		if [ "$sub" = "-" ]; then
+			timeout -k 10 "$per_test_timeout" "$igt/$test" >"$log" 2>&1
+		else
+			timeout -k 10 "$per_test_timeout" "$igt/$test" --run-subtest "$sub" >"$log" 2>&1
+		fi
+		rc=$?
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		secs=$((ms / 1000)).$(( (ms % 1000) / 100 ))
+		case $rc in
+		0) res=pass ;;
+		77) res=skip ;;
+		124|137) res=timeout ;;
+		*) if [ "$rc" -gt 128 ]; then res=crash; else res=fail; fi ;;
+		esac
+		if dmesg | tail -n +"$((marks + 1))" | grep -qE 'WARNING:|BUG:|Oops|general protection|Call Trace'; then
+			res=warn
+			dmesg | tail -n +"$((marks + 1))" >>"$log"
+		fi
+		echo "$name $res $secs" >>"$out/results.txt"
+		printf '%-60s %s (%ss)\n' "$name" "$res" "$secs"
+	done
+done <"$list"
