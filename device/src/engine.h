@@ -16,12 +16,33 @@
 
 struct fg_engine;
 
+/* A display mode a head's EDID advertises. */
+struct fg_engine_mode {
+	uint32_t width, height;		/* 64..4095 */
+	uint32_t refresh_hz;		/* 24..240 */
+};
+
 struct fg_engine_config {
 	unsigned int heads;		/* 1..FAKEGPU_MAX_HEADS */
 	uint64_t vram_size;		/* bytes, == BAR2 size */
 	uint8_t *vram;			/* the VRAM memfd mapped read/write */
 	uint32_t max_width, max_height;	/* 0: engine defaults */
+	/*
+	 * Optional: the modes every head's EDID advertises, the first one
+	 * preferred. NULL/0: 1024x768 (preferred), 1920x1080, 1280x720,
+	 * 800x600, 640x480, all at 60 Hz. The array is copied.
+	 */
+	const struct fg_engine_mode *modes;
+	unsigned int num_modes;
 };
+
+/*
+ * Parse a mode list "WxH@HZ[,WxH@HZ...]" ("@HZ" optional, default 60) into
+ * @modes (at most @max entries). Returns the number of modes, or -1 with a
+ * message on stderr.
+ */
+int fg_engine_parse_modes(const char *s, struct fg_engine_mode *modes,
+			  unsigned int max);
 
 /*
  * Called whenever the engine sets a bit in IRQ_STATUS that is enabled in
@@ -46,6 +67,10 @@ void fg_engine_reset(struct fg_engine *e);
  * Clock: CLOCK_MONOTONIC nanoseconds. The event loop sleeps until
  * fg_engine_next_deadline() (UINT64_MAX: nothing scheduled) and then calls
  * fg_engine_run() which processes every vblank that is due.
+ * Register writes can move the deadline (a head switched on): re-read it
+ * after every fg_engine_write(). A head switched on while it was off gets its
+ * timing origin from the next fg_engine_run() call; until then the deadline
+ * is 1 (already due), so the loop calls fg_engine_run() at once.
  */
 uint64_t fg_engine_next_deadline(const struct fg_engine *e);
 void fg_engine_run(struct fg_engine *e, uint64_t now_ns);

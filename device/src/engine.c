@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The display engine: BAR0 register file, commit/latch model, per-head
+ * timing generators, CRC, EDID and hotplug. docs/device-abi.md is the
+ * specification of everything here; keep the two in step.
+ *
+ * Register write policy: every write is checked. A write to a read-only or
+ * unknown offset, or one that sets reserved bits, changes nothing and
+ * increments ERROR_COUNT. Shadow registers take any value; their consistency
+ * is checked when a commit is latched (see validate_head()).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose.h"
+#include "edid.h"
+#include "engine.h"
+#include "fakegpu_abi.h"
+
+#define DEFAULT_MAX_SIZE	4096
+#define LIMIT_MAX_SIZE		16384
+#define CURSOR_MAX_SIZE		256
+#define REFRESH_MIN_MHZ		1000
+#define REFRESH_MAX_MHZ		240000
+/* n * 1e12 / mHz is the time of vblank n; 1e12 ns is a whole number of frames. */
+#define PS_PER_NS_TIMES_MHZ	1000000000000ull
+
+#define HEAD_CTRL_VALID		(FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC)
+#define FMT_MASK		((1u << FAKEGPU_FMT_XRGB8888) | \
+				 (1u << FAKEGPU_FMT_ARGB8888) | \
+				 (1u << FAKEGPU_FMT_RGB565))
+
+/* Shadow registers of a plane, as the guest wrote them. */
+struct plane_regs {
+	uint32_t ctrl, format, offset_lo, offset_hi, pitch;
+	uint32_t src_x, src_y, src_w, src_h, dst_x, dst_y;
+};
+
+struct head_regs {
+	uint32_t ctrl, width, height, refresh_mhz;
+	struct plane_regs plane[FG_PLANES];
+};
+
+struct head {
+	struct head_regs shadow;	/* what the guest writes */
+	struct head_regs pending;	/* captured by the COMMIT write */
+	bool pending_valid;
+	struct fg_scanout active;	/* validated, what is displayed */
+
+	bool error;			/* STATUS.ERROR */
+	uint32_t error_code;
+	uint32_t frame, crc, crc_frame;
+
+	bool connected;
+	uint8_t edid[FG_EDID_BLOCK];
+
+	/*
+	 * Timing: vblank n (n >= 1) is due at t0 + floor(n * 1e12 / mHz) ns;
+	 * n_last is the last one processed. Rebasing t0 by whole 1e12 ns steps
+	 * keeps the numbers small without any drift.
+	 */
+	bool started;
+	uint64_t t0;
+	int64_t n_last;
+	uint64_t deadline;
+
+	uint64_t vblank_irqs, commits, refused;
+};
+
+struct fg_engine {
+	unsigned int heads;
+	uint64_t vram_size;
+	uint8_t *vram;
+	uint32_t max_width, max_height;
+	fg_engine_irq_fn irq;
+	void *opaque;
+
+	uint32_t irq_status, irq_mask, scratch, error_count;
+	uint32_t *line;			/* max_width pixels: CRC scratch line */
+	struct head head[FAKEGPU_MAX_HEADS];
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void refuse_write(struct fg_engine *e)
+{
+	if (e->error_count != UINT32_MAX)
+		e->error_count++;
+}
+
+static void raise_irq(struct fg_engine *e, uint32_t bits)
+{
+	e->irq_status |= bits;
+	if ((bits & e->irq_mask) && e->irq)
+		e->irq(e->opaque);
+}
+
+static uint64_t vblank_time(const struct head *h, int64_t n)
+{
+	return h->t0 + (uint64_t)n * PS_PER_NS_TIMES_MHZ / h->active.refresh_mhz;
+}
+
+/* ---- validation and latch ------------------------------------------------ */
+
+static uint32_t validate_plane(const struct fg_engine *e, unsigned int idx,
+			       const struct plane_regs *r,
+			       struct fg_plane_state *p)
+{
+	uint32_t max_w = e->max_width, max_h = e->max_height;
+	uint64_t end;
+
+	memset(p, 0, sizeof(*p));
+	if (!(r->ctrl & FAKEGPU_PLANE_CTRL_ENABLE))
+		return FAKEGPU_ERR_NONE;
+	if (idx == FAKEGPU_PLANE_CURSOR) {
+		if (r->format != FAKEGPU_FMT_ARGB8888)
+			return FAKEGPU_ERR_FORMAT;
+		max_w = CURSOR_MAX_SIZE;
+		max_h = CURSOR_MAX_SIZE;
+	}
+	p->enabled = true;
+	p->format = r->format;
+	p->cpp = fg_format_cpp(r->format);
+	p->offset = (uint64_t)r->offset_hi << 32 | r->offset_lo;
+	p->pitch = r->pitch;
+	p->src_x = r->src_x;
+	p->src_y = r->src_y;
+	p->src_w = r->src_w;
+	p->src_h = r->src_h;
+	p->dst_x = (int32_t)r->dst_x;
+	p->dst_y = (int32_t)r->dst_y;
+	if (!p->cpp)
+		return FAKEGPU_ERR_FORMAT;
+	if (p->src_w > max_w || p->src_h > max_h)
+		return FAKEGPU_ERR_MODE;
+	if (!p->src_w || !p->src_h)
+		return FAKEGPU_ERR_RECT;
+	if (p->pitch % p->cpp || p->pitch < (uint64_t)p->src_w * p->cpp)
+		return FAKEGPU_ERR_PITCH;
+	if ((uint64_t)p->src_x + p->src_w > p->pitch / p->cpp)
+		return FAKEGPU_ERR_RECT;
+	if (!fg_plane_window_end(p, &end) || end > e->vram_size)
+		return FAKEGPU_ERR_BOUNDS;
+	return FAKEGPU_ERR_NONE;
+}
+
+/* Check @r; on success fill @s. Returns a FAKEGPU_ERR_* code. */
+static uint32_t validate_head(const struct fg_engine *e, const struct head_regs *r,
+			      struct fg_scanout *s)
+{
+	uint32_t err;
+
+	memset(s, 0, sizeof(*s));
+	if (!(r->ctrl & FAKEGPU_HEAD_CTRL_ENABLE))
+		return FAKEGPU_ERR_NONE;	/* switching off needs nothing */
+	if (r->width < 1 || r->width > e->max_width ||
+	    r->height < 1 || r->height > e->max_height ||
+	    r->refresh_mhz < REFRESH_MIN_MHZ || r->refresh_mhz > REFRESH_MAX_MHZ)
+		return FAKEGPU_ERR_MODE;
+	for (unsigned int i = 0; i < FG_PLANES; i++) {
+		err = validate_plane(e, i, &r->plane[i], &s->plane[i]);
+		if (err)
+			return err;
+	}
+	s->enabled = true;
+	s->crc = r->ctrl & FAKEGPU_HEAD_CTRL_CRC;
+	s->width = r->width;
+	s->height = r->height;
+	s->refresh_mhz = r->refresh_mhz;
+	return FAKEGPU_ERR_NONE;
+}
+
+/*
+ * Latch the pending commit of head @hi. @now is the vblank time it happens
+ * at (only used when the head keeps running with a new refresh rate).
+ */
+static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
+{
+	struct head *h = &e->head[hi];
+	struct fg_scanout s;
+	uint32_t err;
+	bool was_on = h->active.enabled;
+
+	h->pending_valid = false;
+	err = validate_head(e, &h->pending, &s);
+	if (err) {
+		h->error = true;
+		h->error_code = err;
+		h->refused++;
+		raise_irq(e, FAKEGPU_IRQ_ERROR(hi));
+		return;
+	}
+	h->error = false;
+	h->error_code = FAKEGPU_ERR_NONE;
+	h->commits++;
+	if (!s.enabled) {
+		h->active = s;
+		h->started = false;
+		return;
+	}
+	if (!was_on) {
+		/* Switched on: timing starts at the next fg_engine_run(). */
+		h->frame = 0;
+		h->crc = 0;
+		h->crc_frame = 0;
+		h->started = false;
+	} else if (s.refresh_mhz != h->active.refresh_mhz) {
+		h->t0 = now;
+		h->n_last = 0;
+	}
+	h->active = s;
+}
+
+static void commit(struct fg_engine *e, unsigned int hi)
+{
+	struct head *h = &e->head[hi];
+
+	h->pending = h->shadow;
+	h->pending_valid = true;
+	if (!h->active.enabled)
+		latch(e, hi, 0);	/* head off: at once, no vblank to wait for */
+}
+
+/* ---- timing ---------------------------------------------------------------- */
+
+static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
+{
+	struct head *h = &e->head[hi];
+
+	if (h->pending_valid)
+		latch(e, hi, when);
+	if (h->active.enabled && h->active.crc && e->line) {
+		h->crc = fg_frame_crc(&h->active, e->vram, e->vram_size, e->line);
+		h->crc_frame = h->frame;
+	}
+	h->vblank_irqs++;
+	raise_irq(e, FAKEGPU_IRQ_VBLANK(hi));
+}
+
+static void run_head(struct fg_engine *e, unsigned int hi, uint64_t now)
+{
+	struct head *h = &e->head[hi];
+	uint64_t mhz = h->active.refresh_mhz, d, q, when;
+	int64_t m;
+
+	if (!h->started) {
+		h->started = true;
+		h->t0 = now;
+		h->n_last = 0;
+		h->deadline = vblank_time(h, 1);
+		return;
+	}
+	if (now < h->deadline)
+		return;
+	d = now - h->t0;
+	if (d >= PS_PER_NS_TIMES_MHZ) {
+		q = d / PS_PER_NS_TIMES_MHZ;
+		h->t0 += q * PS_PER_NS_TIMES_MHZ;
+		h->n_last -= (int64_t)(q * mhz);
+		d = now - h->t0;
+	}
+	/* Last due vblank: largest m with floor(m * 1e12 / mhz) <= d. */
+	m = (int64_t)(((d + 1) * mhz - 1) / PS_PER_NS_TIMES_MHZ);
+	when = vblank_time(h, m);
+	/* Missed vblanks are counted; the frame is composed once. */
+	h->frame += (uint32_t)(m - h->n_last);
+	h->n_last = m;
+	vblank(e, hi, when);
+	if (h->active.enabled && h->started)
+		h->deadline = vblank_time(h, h->n_last + 1);
+}
+
+uint64_t fg_engine_next_deadline(const struct fg_engine *e)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (unsigned int i = 0; i < e->heads; i++) {
+		const struct head *h = &e->head[i];
+
+		if (!h->active.enabled)
+			continue;
+		if (!h->started)
+			return 1;	/* due now: fg_engine_run() starts it */
+		if (h->deadline < best)
+			best = h->deadline;
+	}
+	return best;
+}
+
+void fg_engine_run(struct fg_engine *e, uint64_t now_ns)
+{
+	for (unsigned int i = 0; i < e->heads; i++)
+		if (e->head[i].active.enabled)
+			run_head(e, i, now_ns);
+}
+
+/* ---- register access ------------------------------------------------------- */
+
+static uint32_t *plane_reg(struct plane_regs *p, uint32_t off)
+{
+	switch (off) {
+	case FAKEGPU_PLANE_CTRL:	return &p->ctrl;
+	case FAKEGPU_PLANE_FORMAT:	return &p->format;
+	case FAKEGPU_PLANE_OFFSET_LO:	return &p->offset_lo;
+	case FAKEGPU_PLANE_OFFSET_HI:	return &p->offset_hi;
+	case FAKEGPU_PLANE_PITCH:	return &p->pitch;
+	case FAKEGPU_PLANE_SRC_X:	return &p->src_x;
+	case FAKEGPU_PLANE_SRC_Y:	return &p->src_y;
+	case FAKEGPU_PLANE_SRC_W:	return &p->src_w;
+	case FAKEGPU_PLANE_SRC_H:	return &p->src_h;
+	case FAKEGPU_PLANE_DST_X:	return &p->dst_x;
+	case FAKEGPU_PLANE_DST_Y:	return &p->dst_y;
+	default:			return NULL;
+	}
+}
+
+/* Shadow register of head @h at head offset @off, NULL if none. */
+static uint32_t *shadow_reg(struct head *h, uint32_t off)
+{
+	switch (off) {
+	case FAKEGPU_HEAD_CTRL:		return &h->shadow.ctrl;
+	case FAKEGPU_HEAD_WIDTH:	return &h->shadow.width;
+	case FAKEGPU_HEAD_HEIGHT:	return &h->shadow.height;
+	case FAKEGPU_HEAD_REFRESH_MHZ:	return &h->shadow.refresh_mhz;
+	}
+	for (unsigned int p = 0; p < FG_PLANES; p++) {
+		uint32_t base = FAKEGPU_PLANE_BASE(p);
+
+		if (off >= base && off < base + 0x40)
+			return plane_reg(&h->shadow.plane[p], off - base);
+	}
+	return NULL;
+}
+
+/* Head index of BAR0 offset @offset (head-relative offset in *rel), or -1. */
+static int head_of(const struct fg_engine *e, uint32_t offset, uint32_t *rel)
+{
+	uint32_t first = FAKEGPU_HEAD_BASE(0), stride = FAKEGPU_HEAD_BASE(1) - first;
+	uint32_t hi;
+
+	if (offset < first)
+		return -1;
+	hi = (offset - first) / stride;
+	if (hi >= e->heads)
+		return -1;
+	*rel = (offset - first) % stride;
+	return (int)hi;
+}
+
+static uint32_t read_head(struct fg_engine *e, unsigned int hi, uint32_t off)
+{
+	struct head *h = &e->head[hi];
+	uint32_t *reg;
+
+	if (off >= FAKEGPU_EDID_WINDOW && off < FAKEGPU_EDID_WINDOW + FAKEGPU_EDID_MAX) {
+		uint32_t i = off - FAKEGPU_EDID_WINDOW, v = 0;
+
+		if (!h->connected || i >= FG_EDID_BLOCK)
+			return 0;
+		for (unsigned int b = 0; b < 4; b++)
+			v |= (uint32_t)h->edid[i + b] << (8 * b);
+		return v;
+	}
+	switch (off) {
+	case FAKEGPU_HEAD_COMMIT:
+		return h->pending_valid ? 1 : 0;
+	case FAKEGPU_HEAD_STATUS:
+		return (h->pending_valid ? FAKEGPU_HEAD_STATUS_PENDING : 0) |
+		       (h->error ? FAKEGPU_HEAD_STATUS_ERROR : 0) |
+		       (h->active.enabled ? FAKEGPU_HEAD_STATUS_ACTIVE : 0);
+	case FAKEGPU_HEAD_ERROR_CODE:
+		return h->error_code;
+	case FAKEGPU_HEAD_FRAME:
+		return h->frame;
+	case FAKEGPU_HEAD_CRC:
+		return h->crc;
+	case FAKEGPU_HEAD_CRC_FRAME:
+		return h->crc_frame;
+	case FAKEGPU_HEAD_CONNECTOR:
+		return h->connected ? FAKEGPU_CONN_CONNECTED : 0;
+	case FAKEGPU_HEAD_EDID_SIZE:
+		return h->connected ? FG_EDID_BLOCK : 0;
+	}
+	reg = shadow_reg(h, off);
+	return reg ? *reg : 0;
+}
+
+static void write_head(struct fg_engine *e, unsigned int hi, uint32_t off,
+		       uint32_t value)
+{
+	struct head *h = &e->head[hi];
+	uint32_t *reg;
+
+	if (off == FAKEGPU_HEAD_COMMIT) {
+		if (value & ~1u)
+			refuse_write(e);
+		else if (value)
+			commit(e, hi);
+		return;
+	}
+	reg = shadow_reg(h, off);
+	if (!reg) {
+		refuse_write(e);	/* read-only or unknown */
+		return;
+	}
+	if ((reg == &h->shadow.ctrl && (value & ~HEAD_CTRL_VALID)) ||
+	    (reg == &h->shadow.plane[0].ctrl && (value & ~FAKEGPU_PLANE_CTRL_ENABLE)) ||
+	    (reg == &h->shadow.plane[1].ctrl && (value & ~FAKEGPU_PLANE_CTRL_ENABLE))) {
+		refuse_write(e);	/* reserved bits */
+		return;
+	}
+	*reg = value;
+}
+
+uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
+{
+	uint32_t rel;
+	int hi;
+
+	if (offset >= FAKEGPU_MMIO_SIZE || offset % 4)
+		return 0;
+	switch (offset) {
+	case FAKEGPU_REG_ID:		return FAKEGPU_ID_MAGIC;
+	case FAKEGPU_REG_ABI_VERSION:	return FAKEGPU_ABI_VERSION;
+	case FAKEGPU_REG_CAPS:
+		return FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG;
+	case FAKEGPU_REG_NUM_HEADS:	return e->heads;
+	case FAKEGPU_REG_VRAM_SIZE_LO:	return (uint32_t)e->vram_size;
+	case FAKEGPU_REG_VRAM_SIZE_HI:	return (uint32_t)(e->vram_size >> 32);
+	case FAKEGPU_REG_MAX_WIDTH:	return e->max_width;
+	case FAKEGPU_REG_MAX_HEIGHT:	return e->max_height;
+	case FAKEGPU_REG_FORMATS:	return FMT_MASK;
+	case FAKEGPU_REG_CURSOR_MAX:	return CURSOR_MAX_SIZE | CURSOR_MAX_SIZE << 16;
+	case FAKEGPU_REG_PLANES_PER_HEAD: return FG_PLANES;
+	case FAKEGPU_REG_IRQ_STATUS:	return e->irq_status;
+	case FAKEGPU_REG_IRQ_MASK:	return e->irq_mask;
+	case FAKEGPU_REG_CTRL:		return 0;
+	case FAKEGPU_REG_SCRATCH:	return e->scratch;
+	case FAKEGPU_REG_ERROR_COUNT:	return e->error_count;
+	}
+	hi = head_of(e, offset, &rel);
+	return hi < 0 ? 0 : read_head(e, (unsigned int)hi, rel);
+}
+
+void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
+{
+	uint32_t rel;
+	int hi;
+
+	if (offset >= FAKEGPU_MMIO_SIZE || offset % 4) {
+		refuse_write(e);
+		return;
+	}
+	switch (offset) {
+	case FAKEGPU_REG_IRQ_STATUS:
+		if (value & ~FAKEGPU_IRQ_ALL)
+			refuse_write(e);
+		else
+			e->irq_status &= ~value;
+		return;
+	case FAKEGPU_REG_IRQ_MASK:
+		if (value & ~FAKEGPU_IRQ_ALL) {
+			refuse_write(e);
+			return;
+		}
+		e->irq_mask = value;
+		if ((e->irq_status & e->irq_mask) && e->irq)
+			e->irq(e->opaque);
+		return;
+	case FAKEGPU_REG_CTRL:
+		if (value & ~FAKEGPU_CTRL_RESET)
+			refuse_write(e);
+		else if (value)
+			fg_engine_reset(e);
+		return;
+	case FAKEGPU_REG_SCRATCH:
+		e->scratch = value;
+		return;
+	}
+	hi = head_of(e, offset, &rel);
+	if (hi < 0)
+		refuse_write(e);	/* global read-only or unknown */
+	else
+		write_head(e, (unsigned int)hi, rel, value);
+}
+
+bool fg_engine_irq_pending(const struct fg_engine *e)
+{
+	return (e->irq_status & e->irq_mask) != 0;
+}
+
+void fg_engine_reset(struct fg_engine *e)
+{
+	e->irq_status = 0;
+	e->irq_mask = 0;
+	e->scratch = 0;
+	e->error_count = 0;
+	for (unsigned int i = 0; i < e->heads; i++) {
+		struct head *h = &e->head[i];
+
+		/* Monitors stay plugged or unplugged: that is host state. */
+		memset(&h->shadow, 0, sizeof(h->shadow));
+		memset(&h->pending, 0, sizeof(h->pending));
+		memset(&h->active, 0, sizeof(h->active));
+		h->pending_valid = false;
+		h->error = false;
+		h->error_code = FAKEGPU_ERR_NONE;
+		h->frame = 0;
+		h->crc = 0;
+		h->crc_frame = 0;
+		h->started = false;
+	}
+}
+
+/* ---- life cycle and host side --------------------------------------------- */
+
+struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
+				fg_engine_irq_fn irq, void *opaque)
+{
+	const struct fg_engine_mode *modes = cfg->modes;
+	unsigned int num_modes = cfg->num_modes;
+	struct fg_engine_mode fit[64];
+	unsigned int nfit = 0;
+	struct fg_engine *e;
+
+	if (cfg->heads < 1 || cfg->heads > FAKEGPU_MAX_HEADS) {
+		fprintf(stderr, "fakegpu: %u heads requested, must be 1..%u\n",
+			cfg->heads, FAKEGPU_MAX_HEADS);
+		return NULL;
+	}
+	if (!cfg->vram || cfg->vram_size < FAKEGPU_VRAM_MIN ||
+	    cfg->vram_size > (uint64_t)FAKEGPU_VRAM_MAX_MB << 20) {
+		fprintf(stderr, "fakegpu: VRAM of %llu bytes, must be %u MiB..%u MiB and mapped\n",
+			(unsigned long long)cfg->vram_size, FAKEGPU_VRAM_MIN >> 20,
+			FAKEGPU_VRAM_MAX_MB);
+		return NULL;
+	}
+	if (cfg->max_width > LIMIT_MAX_SIZE || cfg->max_height > LIMIT_MAX_SIZE) {
+		fprintf(stderr, "fakegpu: maximum size %ux%u, must be at most %ux%u\n",
+			cfg->max_width, cfg->max_height, LIMIT_MAX_SIZE, LIMIT_MAX_SIZE);
+		return NULL;
+	}
+	if (!modes || !num_modes) {
+		modes = fg_edid_default_modes;
+		num_modes = fg_edid_num_default_modes;
+	}
+
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		fprintf(stderr, "fakegpu: out of memory for the engine\n");
+		return NULL;
+	}
+	e->heads = cfg->heads;
+	e->vram_size = cfg->vram_size;
+	e->vram = cfg->vram;
+	e->irq = irq;
+	e->opaque = opaque;
+	e->max_width = cfg->max_width ? cfg->max_width : DEFAULT_MAX_SIZE;
+	e->max_height = cfg->max_height ? cfg->max_height : DEFAULT_MAX_SIZE;
+	if (!cfg->max_width && !cfg->max_height) {
+		/* Defaults: one XRGB8888 frame of the maximum size fits in VRAM. */
+		while ((uint64_t)e->max_width * e->max_height * 4 > e->vram_size) {
+			if (e->max_width >= e->max_height)
+				e->max_width /= 2;
+			else
+				e->max_height /= 2;
+		}
+	}
+	e->line = calloc(e->max_width, sizeof(*e->line));
+	if (!e->line) {
+		fprintf(stderr, "fakegpu: out of memory for the scanout line\n");
+		free(e);
+		return NULL;
+	}
+
+	/* The EDID lists only modes a head can display. */
+	for (unsigned int i = 0; i < num_modes; i++) {
+		const char *why = fg_edid_check_mode(&modes[i]);
+
+		if (why) {
+			fprintf(stderr, "fakegpu: mode %ux%u@%u: %s\n", modes[i].width,
+				modes[i].height, modes[i].refresh_hz, why);
+			fg_engine_free(e);
+			return NULL;
+		}
+		if (modes[i].width > e->max_width || modes[i].height > e->max_height)
+			continue;
+		if (nfit == sizeof(fit) / sizeof(fit[0])) {
+			fprintf(stderr, "fakegpu: more than %zu modes\n",
+				sizeof(fit) / sizeof(fit[0]));
+			fg_engine_free(e);
+			return NULL;
+		}
+		fit[nfit++] = modes[i];
+	}
+	if (!nfit) {
+		fprintf(stderr, "fakegpu: no mode of the list fits the maximum size %ux%u\n",
+			e->max_width, e->max_height);
+		fg_engine_free(e);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < e->heads; i++) {
+		e->head[i].connected = true;
+		fg_edid_build(e->head[i].edid, i, fit, nfit);
+	}
+	return e;
+}
+
+void fg_engine_free(struct fg_engine *e)
+{
+	if (!e)
+		return;
+	free(e->line);
+	free(e);
+}
+
+int fg_engine_screenshot(struct fg_engine *e, unsigned int head,
+			 uint32_t **pixels, uint32_t *width, uint32_t *height)
+{
+	const struct fg_scanout *s;
+	uint32_t *fb;
+
+	if (head >= e->heads)
+		return -ENODEV;
+	s = &e->head[head].active;
+	if (!s->enabled)
+		return -ENODATA;
+	fb = malloc((size_t)s->width * s->height * sizeof(*fb));
+	if (!fb)
+		return -ENOMEM;
+	fg_compose_frame(s, e->vram, e->vram_size, fb);
+	*pixels = fb;
+	*width = s->width;
+	*height = s->height;
+	return 0;
+}
+
+int fg_engine_set_connected(struct fg_engine *e, unsigned int head,
+			    bool connected)
+{
+	if (head >= e->heads)
+		return -ENODEV;
+	if (e->head[head].connected == connected)
+		return 0;
+	e->head[head].connected = connected;
+	raise_irq(e, FAKEGPU_IRQ_HOTPLUG(head));
+	return 0;
+}
+
+int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
+			 struct fg_engine_head_stats *st)
+{
+	const struct head *h;
+
+	if (head >= e->heads)
+		return -ENODEV;
+	h = &e->head[head];
+	memset(st, 0, sizeof(*st));
+	st->active = h->active.enabled;
+	st->connected = h->connected;
+	st->width = h->active.width;
+	st->height = h->active.height;
+	st->refresh_mhz = h->active.refresh_mhz;
+	st->frames = h->frame;
+	st->crc = h->crc;
+	st->vblank_irqs = h->vblank_irqs;
+	st->commits = h->commits;
+	st->refused = h->refused;
+	return 0;
+}
+
+unsigned int fg_engine_heads(const struct fg_engine *e)
+{
+	return e->heads;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fakegpu-device: the emulated GPU as a vfio-user server.
+ *
+ *   fakegpu-device --socket PATH [--profile t4-1b|t4-2b|virt] [--vram MB]
+ *                  [--heads N] [--ctl PATH] [--pidfile FILE] [--verbose]
+ *
+ * One thread, one poll() loop: the vfio-user listen and client sockets, a
+ * timerfd armed to the engine's next vblank, the control socket, and a
+ * signalfd for SIGTERM/SIGINT (clean exit, sockets unlinked).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "engine.h"
+#include "fakegpu_abi.h"
+#include "pci.h"
+#include "vfu.h"
+
+struct device {
+	struct fg_pci *pci;
+	struct vfu_server *vfu;
+	struct fg_ctl *ctl;
+	int timer_fd, signal_fd;
+	const char *pidfile;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fakegpu-device --socket PATH [--profile NAME] [--vram MB] [--heads N]\n"
+		"                      [--ctl PATH] [--pidfile FILE] [--verbose]\n"
+		"  --socket PATH   vfio-user socket QEMU connects to (vfio-user-pci socket=)\n"
+		"  --profile NAME  PCI identity: %s (default t4-1b)\n"
+		"  --vram MB       VRAM (BAR2) size, a power of two from %u to %u MiB\n"
+		"  --heads N       display heads, 1 to %u\n"
+		"  --ctl PATH      control socket for fakegpu-ctl\n"
+		"  --pidfile FILE  write the process id to FILE\n"
+		"  --verbose       log every vfio-user error and interrupt setup\n",
+		fg_pci_profile_names(), FAKEGPU_VRAM_MIN >> 20, FAKEGPU_VRAM_MAX_MB,
+		FAKEGPU_MAX_HEADS);
+}
+
+static int parse_uint(const char *s, const char *what, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max) {
+		fprintf(stderr, "fakegpu-device: invalid %s '%s'\n", what, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void arm_timer(struct device *d)
+{
+	uint64_t dl = fg_engine_next_deadline(fg_pci_engine(d->pci));
+	struct itimerspec its = { 0 };
+
+	if (dl != UINT64_MAX) {
+		if (dl == 0)
+			dl = 1;		/* 0 would disarm */
+		its.it_value.tv_sec = (time_t)(dl / 1000000000ull);
+		its.it_value.tv_nsec = (long)(dl % 1000000000ull);
+	}
+	if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+		fprintf(stderr, "fakegpu-device: timerfd_settime: %s\n", strerror(errno));
+}
+
+static void status_lines(void *opaque, FILE *out)
+{
+	struct device *d = opaque;
+
+	vfu_status(d->vfu, out);
+	fg_pci_status(d->pci, out);
+}
+
+static void cleanup(struct device *d)
+{
+	fg_ctl_free(d->ctl);
+	vfu_server_free(d->vfu);
+	fg_pci_free(d->pci);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	if (d->pidfile)
+		unlink(d->pidfile);
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "fakegpu-device: cannot write pidfile %s: %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int run(struct device *d)
+{
+	for (;;) {
+		struct pollfd pf[5];
+		int n = 0, i_sig, i_timer, i_listen, i_client = -1, i_ctl = -1;
+
+		arm_timer(d);
+		pf[i_sig = n++] = (struct pollfd){ .fd = d->signal_fd, .events = POLLIN };
+		pf[i_timer = n++] = (struct pollfd){ .fd = d->timer_fd, .events = POLLIN };
+		pf[i_listen = n++] = (struct pollfd){ .fd = vfu_listen_fd(d->vfu), .events = POLLIN };
+		if (vfu_client_fd(d->vfu) >= 0)
+			pf[i_client = n++] = (struct pollfd){ .fd = vfu_client_fd(d->vfu), .events = POLLIN };
+		if (d->ctl)
+			pf[i_ctl = n++] = (struct pollfd){ .fd = fg_ctl_fd(d->ctl), .events = POLLIN };
+
+		if (poll(pf, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "fakegpu-device: poll: %s\n", strerror(errno));
+			return -1;
+		}
+		if (pf[i_sig].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				fprintf(stderr, "fakegpu-device: signal %u, exiting\n", si.ssi_signo);
+				return 0;
+			}
+		}
+		if (pf[i_timer].revents & POLLIN) {
+			uint64_t expirations;
+
+			if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+			    errno != EAGAIN)
+				fprintf(stderr, "fakegpu-device: timerfd read: %s\n", strerror(errno));
+		}
+		/* Cheap when nothing is due; also catches a deadline of "now". */
+		if (fg_engine_next_deadline(fg_pci_engine(d->pci)) <= now_ns())
+			fg_engine_run(fg_pci_engine(d->pci), now_ns());
+		if (i_client >= 0 && pf[i_client].revents)
+			vfu_client_io(d->vfu);
+		if (pf[i_listen].revents & POLLIN)
+			vfu_accept(d->vfu);
+		if (i_ctl >= 0 && (pf[i_ctl].revents & POLLIN))
+			fg_ctl_handle(d->ctl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "vram", required_argument, NULL, 'm' },
+		{ "heads", required_argument, NULL, 'n' },
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "pidfile", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL, *ctl_path = NULL, *profile = "t4-1b";
+	struct device d = { .timer_fd = -1, .signal_fd = -1 };
+	struct fg_pci_config pc = { 0 };
+	bool verbose = false;
+	unsigned long v;
+	sigset_t mask;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'p': profile = optarg; break;
+		case 'm':
+			if (parse_uint(optarg, "--vram", UINT32_MAX, &v))
+				return 2;
+			pc.vram_mb = (uint32_t)v;
+			if (!pc.vram_mb) {
+				fprintf(stderr, "fakegpu-device: --vram must not be 0\n");
+				return 2;
+			}
+			break;
+		case 'n':
+			if (parse_uint(optarg, "--heads", UINT_MAX, &v))
+				return 2;
+			if (v < 1 || v > FAKEGPU_MAX_HEADS) {
+				fprintf(stderr, "fakegpu-device: --heads must be 1 to %u\n",
+					FAKEGPU_MAX_HEADS);
+				return 2;
+			}
+			pc.heads = (unsigned int)v;
+			break;
+		case 'c': ctl_path = optarg; break;
+		case 'P': d.pidfile = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || !sock) {
+		if (!sock)
+			fprintf(stderr, "fakegpu-device: --socket PATH is required\n");
+		else
+			fprintf(stderr, "fakegpu-device: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	pc.profile = fg_pci_profile_find(profile);
+	if (!pc.profile) {
+		fprintf(stderr, "fakegpu-device: unknown profile '%s' (known: %s)\n",
+			profile, fg_pci_profile_names());
+		return 2;
+	}
+
+	/* Signals arrive on a descriptor: no handler, no global flag. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
+	    (d.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		fprintf(stderr, "fakegpu-device: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	d.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d.timer_fd < 0) {
+		fprintf(stderr, "fakegpu-device: timerfd: %s\n", strerror(errno));
+		cleanup(&d);
+		return 1;
+	}
+	d.pci = fg_pci_new(&pc);
+	if (!d.pci) {
+		cleanup(&d);
+		return 1;
+	}
+	d.vfu = vfu_server_new(fg_pci_vfu_ops(), d.pci, verbose);
+	if (!d.vfu) {
+		fprintf(stderr, "fakegpu-device: out of memory\n");
+		cleanup(&d);
+		return 1;
+	}
+	if (vfu_listen(d.vfu, sock) != 0) {
+		cleanup(&d);
+		return 1;
+	}
+	if (ctl_path) {
+		d.ctl = fg_ctl_new(ctl_path, fg_pci_engine(d.pci), status_lines, &d);
+		if (!d.ctl) {
+			cleanup(&d);
+			return 1;
+		}
+	}
+	if (d.pidfile && write_pidfile(d.pidfile) != 0) {
+		d.pidfile = NULL;
+		cleanup(&d);
+		return 1;
+	}
+
+	{
+		const struct fg_pci_profile *pr = fg_pci_profile(d.pci);
+		unsigned int heads = fg_pci_heads(d.pci);
+
+		printf("fakegpu-device: listening on %s (profile %s, %04x:%04x, VRAM %" PRIu64
+		       " MiB, %u head%s)\n", sock, pr->name, pr->vendor, pr->device,
+		       fg_pci_vram_size(d.pci) >> 20, heads, heads == 1 ? "" : "s");
+		fflush(stdout);
+	}
+
+	ret = run(&d);
+	cleanup(&d);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,1239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vfio-user server transport: socket, framing, fd passing, version
+ * negotiation, DMA map bookkeeping and dispatch to the device callbacks.
+ *
+ * Every message is validated before anything acts on it: header size and
+ * type, payload size against the command's structure, counts and offsets
+ * against the region or interrupt they name, number of fds. A bad request
+ * gets an error reply carrying an errno; a stream that cannot be trusted any
+ * more (header size out of range, unsupported protocol major) is closed. Fds
+ * that arrive with a message are closed unless a callback keeps them.
+ */
+#include "vfu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "vfio-user messages are in host byte order; this code assumes little endian"
+#endif
+
+#define SEND_TIMEOUT_MS	5000
+
+struct vfu_dma {
+	uint64_t iova, size, offset;
+	uint32_t flags;
+};
+
+struct vfu_server {
+	const struct vfu_dev_ops *ops;
+	void *opaque;
+	bool verbose;
+
+	char *path;
+	int listen_fd;
+	int client_fd;
+	vfu_output_fn out;
+	void *out_opaque;
+
+	/* Session (one client connection). */
+	bool negotiated;
+	uint32_t client_max_fds;	/* fds the client accepts from us */
+	struct vfu_dma *dma;
+	size_t ndma;
+
+	/* Receive state: header first, then the rest of the message. */
+	uint8_t *rx;
+	size_t rx_have;
+	size_t rx_need;			/* VFU_HDR_SIZE until the header is in */
+	int rx_fds[VFU_MAX_FDS];
+	unsigned int rx_nfds;
+	bool rx_fds_overflow;
+
+	/* Reply under construction. */
+	uint8_t *tx;
+	int tx_fd;			/* fd to send with the reply, borrowed */
+
+	/* Statistics (status lines). */
+	uint64_t connects, msgs, errors, rejected_clients;
+};
+
+static void logv(const struct vfu_server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void logv(const struct vfu_server *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("fakegpu-device: vfio-user: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+static void close_fds(int *fds, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* ---- server object -------------------------------------------------------- */
+
+struct vfu_server *vfu_server_new(const struct vfu_dev_ops *ops, void *opaque,
+				  bool verbose)
+{
+	struct vfu_server *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ops = ops;
+	s->opaque = opaque;
+	s->verbose = verbose;
+	s->listen_fd = -1;
+	s->client_fd = -1;
+	s->tx_fd = -1;
+	s->rx_need = VFU_HDR_SIZE;
+	s->rx = malloc(VFU_MAX_MSG);
+	s->tx = malloc(VFU_MAX_MSG);
+	s->dma = calloc(VFU_MAX_DMA_MAPS, sizeof(*s->dma));
+	if (!s->rx || !s->tx || !s->dma) {
+		vfu_server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void rx_reset(struct vfu_server *s)
+{
+	close_fds(s->rx_fds, s->rx_nfds);
+	s->rx_nfds = 0;
+	s->rx_fds_overflow = false;
+	s->rx_have = 0;
+	s->rx_need = VFU_HDR_SIZE;
+}
+
+void vfu_session_reset(struct vfu_server *s)
+{
+	rx_reset(s);
+	s->negotiated = false;
+	s->client_max_fds = 1;
+	s->ndma = 0;
+	if (s->ops->disconnect)
+		s->ops->disconnect(s->opaque);
+}
+
+static void drop_client(struct vfu_server *s, const char *why)
+{
+	if (s->client_fd >= 0) {
+		fprintf(stderr, "fakegpu-device: vfio-user client disconnected (%s)\n", why);
+		close(s->client_fd);
+		s->client_fd = -1;
+	}
+	vfu_session_reset(s);
+}
+
+void vfu_server_free(struct vfu_server *s)
+{
+	if (!s)
+		return;
+	if (s->client_fd >= 0) {
+		close(s->client_fd);
+		s->client_fd = -1;
+	}
+	rx_reset(s);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		if (s->path)
+			unlink(s->path);
+	}
+	free(s->path);
+	free(s->rx);
+	free(s->tx);
+	free(s->dma);
+	free(s);
+}
+
+void vfu_set_output(struct vfu_server *s, vfu_output_fn fn, void *opaque)
+{
+	s->out = fn;
+	s->out_opaque = opaque;
+}
+
+int vfu_listen_fd(const struct vfu_server *s) { return s->listen_fd; }
+int vfu_client_fd(const struct vfu_server *s) { return s->client_fd; }
+
+void vfu_status(const struct vfu_server *s, FILE *out)
+{
+	fprintf(out, "vfio-user: client %s, negotiated %s, connects %llu, "
+		"messages %llu, errors %llu, dma maps %zu\n",
+		s->client_fd >= 0 ? "connected" : "none",
+		s->negotiated ? "yes" : "no",
+		(unsigned long long)s->connects, (unsigned long long)s->msgs,
+		(unsigned long long)s->errors, s->ndma);
+}
+
+/* ---- socket --------------------------------------------------------------- */
+
+int vfu_listen(struct vfu_server *s, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "fakegpu-device: socket path too long (max %zu bytes): %s\n",
+			sizeof(sa.sun_path) - 1, path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "fakegpu-device: %s exists and is not a socket; not touching it\n",
+				path);
+			return -1;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			perror("fakegpu-device: socket");
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			fprintf(stderr, "fakegpu-device: %s is in use by a running server (another fakegpu-device?)\n",
+				path);
+			return -1;
+		}
+		close(fd);
+		/* Nobody answers: left over from a process that died. */
+		if (unlink(path) != 0 && errno != ENOENT) {
+			fprintf(stderr, "fakegpu-device: cannot remove stale socket %s: %s\n",
+				path, strerror(errno));
+			return -1;
+		}
+	}
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		perror("fakegpu-device: socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "fakegpu-device: cannot bind %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 4) != 0) {
+		fprintf(stderr, "fakegpu-device: listen on %s: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	s->path = strdup(path);
+	if (!s->path) {
+		close(fd);
+		unlink(path);
+		fprintf(stderr, "fakegpu-device: out of memory\n");
+		return -1;
+	}
+	s->listen_fd = fd;
+	return 0;
+}
+
+void vfu_accept(struct vfu_server *s)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			fprintf(stderr, "fakegpu-device: accept: %s\n", strerror(errno));
+		return;
+	}
+	if (s->client_fd >= 0) {
+		/* One client per device (the spec's dedicated socket). */
+		s->rejected_clients++;
+		fprintf(stderr, "fakegpu-device: refusing a second vfio-user client\n");
+		close(fd);
+		return;
+	}
+	s->client_fd = fd;
+	s->connects++;
+	vfu_session_reset(s);
+	fprintf(stderr, "fakegpu-device: vfio-user client connected\n");
+}
+
+/* Send a whole message; waits (bounded) when the socket buffer is full. */
+static int send_all(struct vfu_server *s, const uint8_t *buf, size_t len, int fd)
+{
+	size_t done = 0;
+	bool fd_sent = fd < 0;
+
+	while (done < len) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int))];
+		} cm;
+		struct iovec iov = { .iov_base = (void *)(buf + done), .iov_len = len - done };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (!fd_sent) {
+			memset(&cm, 0, sizeof(cm));
+			mh.msg_control = cm.b;
+			mh.msg_controllen = sizeof(cm.b);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		n = sendmsg(s->client_fd, &mh, MSG_NOSIGNAL);
+		if (n > 0) {
+			done += (size_t)n;
+			fd_sent = true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { .fd = s->client_fd, .events = POLLOUT };
+			int r = poll(&p, 1, SEND_TIMEOUT_MS);
+
+			if (r > 0 && !(p.revents & (POLLERR | POLLHUP)))
+				continue;
+			if (r == 0)
+				fprintf(stderr, "fakegpu-device: vfio-user client does not read its replies\n");
+			return -1;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+/* Returns -1 when the reply could not be delivered (connection is dead). */
+static int send_reply(struct vfu_server *s, const struct vfu_hdr *req,
+		      int err, size_t plen)
+{
+	struct vfu_hdr h = {
+		.id = req->id, .cmd = req->cmd,
+		.flags = VFU_FLAG_REPLY | (err ? VFU_FLAG_ERROR : 0),
+		.error = (uint32_t)err,
+	};
+	int fd = err ? -1 : s->tx_fd;
+
+	s->tx_fd = -1;
+	if (err) {
+		s->errors++;
+		plen = 0;
+	}
+	if (req->flags & VFU_FLAG_NO_REPLY)
+		return 0;
+	h.size = (uint32_t)(VFU_HDR_SIZE + plen);
+	put16(s->tx, h.id);
+	put16(s->tx + 2, h.cmd);
+	put32(s->tx + 4, h.size);
+	put32(s->tx + 8, h.flags);
+	put32(s->tx + 12, h.error);
+	if (s->out) {
+		s->out(s->out_opaque, s->tx, h.size, fd >= 0 ? &fd : NULL, fd >= 0);
+		return 0;
+	}
+	if (s->client_fd < 0)
+		return 0;
+	return send_all(s, s->tx, h.size, fd);
+}
+
+/* ---- VERSION: a small JSON reader for the capabilities object ------------ */
+
+struct json {
+	const char *p, *end;
+	int depth;
+};
+
+struct caps {
+	bool has_max_fds, has_max_xfer, has_max_dma;
+	uint64_t max_fds, max_xfer, max_dma;
+};
+
+#define JSON_MAX_DEPTH 16
+
+static void j_ws(struct json *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
+				 *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static bool j_lit(struct json *j, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+		return false;
+	j->p += n;
+	return true;
+}
+
+/* String: returns the raw (undecoded) contents in *s, length *len. */
+static bool j_string(struct json *j, const char **s, size_t *len)
+{
+	if (j->p >= j->end || *j->p != '"')
+		return false;
+	j->p++;
+	*s = j->p;
+	while (j->p < j->end) {
+		unsigned char c = (unsigned char)*j->p;
+
+		if (c == '"') {
+			*len = (size_t)(j->p - *s);
+			j->p++;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			j->p++;
+			if (j->p >= j->end)
+				return false;
+			if (*j->p == 'u') {
+				for (int i = 1; i <= 4; i++) {
+					if (j->p + i >= j->end || !strchr("0123456789abcdefABCDEF", j->p[i]) ||
+					    j->p[i] == '\0')
+						return false;
+				}
+				j->p += 4;
+			} else if (!strchr("\"\\/bfnrt", *j->p) || *j->p == '\0') {
+				return false;
+			}
+		}
+		j->p++;
+	}
+	return false;
+}
+
+/* Number; *is_uint and *v set when it is a plain non-negative integer. */
+static bool j_number(struct json *j, uint64_t *v, bool *is_uint)
+{
+	const char *start = j->p;
+	uint64_t acc = 0;
+	bool overflow = false;
+
+	*is_uint = true;
+	if (j->p < j->end && *j->p == '-') {
+		*is_uint = false;
+		j->p++;
+	}
+	if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+		return false;
+	if (*j->p == '0' && j->p + 1 < j->end && j->p[1] >= '0' && j->p[1] <= '9')
+		return false;
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+		unsigned d = (unsigned)(*j->p - '0');
+
+		if (acc > (UINT64_MAX - d) / 10)
+			overflow = true;
+		else
+			acc = acc * 10 + d;
+		j->p++;
+	}
+	if (j->p < j->end && *j->p == '.') {
+		*is_uint = false;
+		j->p++;
+		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+			return false;
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+			j->p++;
+	}
+	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+		*is_uint = false;
+		j->p++;
+		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+			j->p++;
+		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+			return false;
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+			j->p++;
+	}
+	if (overflow)
+		*is_uint = false;
+	*v = acc;
+	return j->p > start;
+}
+
+static bool j_value(struct json *j, struct caps *caps, int level);
+
+/*
+ * Object. level 0: the top-level object (looks for "capabilities"),
+ * level 1: the capabilities object (records the fields we use), other: skip.
+ */
+static bool j_object(struct json *j, struct caps *caps, int level)
+{
+	if (++j->depth > JSON_MAX_DEPTH)
+		return false;
+	j->p++;		/* '{' */
+	j_ws(j);
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		j->depth--;
+		return true;
+	}
+	for (;;) {
+		const char *key;
+		size_t klen;
+		int sub = -1;
+
+		j_ws(j);
+		if (!j_string(j, &key, &klen))
+			return false;
+		j_ws(j);
+		if (j->p >= j->end || *j->p != ':')
+			return false;
+		j->p++;
+		j_ws(j);
+
+#define KEY(k) (klen == sizeof(k) - 1 && memcmp(key, k, klen) == 0)
+		if (level == 0 && KEY("capabilities")) {
+			if (j->p >= j->end || *j->p != '{')
+				return false;
+			sub = 1;
+		} else if (level == 1 && (KEY("max_msg_fds") || KEY("max_data_xfer_size") ||
+					  KEY("max_dma_maps"))) {
+			uint64_t v;
+			bool is_uint;
+
+			if (!j_number(j, &v, &is_uint) || !is_uint)
+				return false;
+			if (KEY("max_msg_fds")) {
+				caps->has_max_fds = true;
+				caps->max_fds = v;
+			} else if (KEY("max_data_xfer_size")) {
+				caps->has_max_xfer = true;
+				caps->max_xfer = v;
+			} else {
+				caps->has_max_dma = true;
+				caps->max_dma = v;
+			}
+			goto next;
+		}
+#undef KEY
+		if (!j_value(j, caps, sub))
+			return false;
+next:
+		j_ws(j);
+		if (j->p >= j->end)
+			return false;
+		if (*j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (*j->p == '}') {
+			j->p++;
+			j->depth--;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool j_value(struct json *j, struct caps *caps, int level)
+{
+	const char *s;
+	size_t len;
+	uint64_t v;
+	bool is_uint;
+
+	j_ws(j);
+	if (j->p >= j->end)
+		return false;
+	switch (*j->p) {
+	case '{':
+		return j_object(j, caps, level);
+	case '[':
+		if (++j->depth > JSON_MAX_DEPTH)
+			return false;
+		j->p++;
+		j_ws(j);
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			j->depth--;
+			return true;
+		}
+		for (;;) {
+			if (!j_value(j, caps, -1))
+				return false;
+			j_ws(j);
+			if (j->p >= j->end)
+				return false;
+			if (*j->p == ',') {
+				j->p++;
+				continue;
+			}
+			if (*j->p == ']') {
+				j->p++;
+				j->depth--;
+				return true;
+			}
+			return false;
+		}
+	case '"':
+		return j_string(j, &s, &len);
+	case 't':
+		return j_lit(j, "true");
+	case 'f':
+		return j_lit(j, "false");
+	case 'n':
+		return j_lit(j, "null");
+	default:
+		return j_number(j, &v, &is_uint);
+	}
+}
+
+/* Whole document: one object, nothing but whitespace after it. */
+static bool parse_caps(const char *txt, size_t len, struct caps *caps)
+{
+	struct json j = { .p = txt, .end = txt + len };
+
+	memset(caps, 0, sizeof(*caps));
+	j_ws(&j);
+	if (j.p >= j.end || *j.p != '{')
+		return false;
+	if (!j_object(&j, caps, 0))
+		return false;
+	j_ws(&j);
+	return j.p == j.end;
+}
+
+static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
+		      size_t *rlen, bool *fatal)
+{
+	struct caps caps;
+	uint16_t major, minor;
+	int n;
+
+	if (s->negotiated) {
+		logv(s, "VERSION sent twice");
+		return -EINVAL;
+	}
+	if (plen < 4)
+		return -EINVAL;
+	major = get16(pl);
+	minor = get16(pl + 2);
+	if (major != VFU_VERSION_MAJOR) {
+		fprintf(stderr, "fakegpu-device: client speaks vfio-user %u.%u, this server %u.%u\n",
+			major, minor, VFU_VERSION_MAJOR, VFU_VERSION_MINOR);
+		*fatal = true;
+		return -ENOTSUP;
+	}
+	memset(&caps, 0, sizeof(caps));
+	if (plen > 4) {
+		const char *txt = (const char *)pl + 4;
+		size_t tlen = plen - 4;
+
+		/* The JSON text is NUL-terminated and holds no other NUL. */
+		if (tlen > VFU_MAX_VERSION_JSON || txt[tlen - 1] != '\0' ||
+		    memchr(txt, '\0', tlen - 1) != NULL) {
+			logv(s, "VERSION capabilities not a NUL-terminated string");
+			return -EINVAL;
+		}
+		if (!parse_caps(txt, tlen - 1, &caps)) {
+			logv(s, "VERSION capabilities are malformed JSON: %.200s", txt);
+			return -EINVAL;
+		}
+	}
+	s->client_max_fds = caps.has_max_fds ?
+		(caps.max_fds > VFU_MAX_FDS ? VFU_MAX_FDS : (uint32_t)caps.max_fds) : 1;
+
+	put16(s->tx + VFU_HDR_SIZE, VFU_VERSION_MAJOR);
+	put16(s->tx + VFU_HDR_SIZE + 2,
+	      minor < VFU_VERSION_MINOR ? minor : VFU_VERSION_MINOR);
+	if (caps.has_max_dma)
+		n = snprintf((char *)s->tx + VFU_HDR_SIZE + 4, VFU_MAX_VERSION_JSON,
+			     "{\"capabilities\":{\"max_msg_fds\":%u,"
+			     "\"max_data_xfer_size\":%u,\"max_dma_maps\":%llu}}",
+			     VFU_MAX_FDS, VFU_MAX_XFER,
+			     (unsigned long long)(caps.max_dma < VFU_MAX_DMA_MAPS ?
+						  caps.max_dma : VFU_MAX_DMA_MAPS));
+	else
+		n = snprintf((char *)s->tx + VFU_HDR_SIZE + 4, VFU_MAX_VERSION_JSON,
+			     "{\"capabilities\":{\"max_msg_fds\":%u,"
+			     "\"max_data_xfer_size\":%u}}",
+			     VFU_MAX_FDS, VFU_MAX_XFER);
+	if (n < 0 || (size_t)n >= VFU_MAX_VERSION_JSON)
+		return -EINVAL;
+	*rlen = 4 + (size_t)n + 1;
+	s->negotiated = true;
+	logv(s, "negotiated version %u.%u, client max_msg_fds %u", VFU_VERSION_MAJOR,
+	     minor < VFU_VERSION_MINOR ? minor : VFU_VERSION_MINOR, s->client_max_fds);
+	return 0;
+}
+
+/* ---- DMA bookkeeping (we never access client memory) ---------------------- */
+
+static int do_dma_map(struct vfu_server *s, const uint8_t *pl, size_t plen,
+		      unsigned int nfds)
+{
+	struct vfu_dma d;
+
+	if (plen != 32 || get32(pl) < 32 || nfds > 1)
+		return -EINVAL;
+	d.flags = get32(pl + 4);
+	d.offset = get64(pl + 8);
+	d.iova = get64(pl + 16);
+	d.size = get64(pl + 24);
+	if (d.flags & ~(uint32_t)(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
+		return -EINVAL;
+	if (d.size == 0 || d.iova + d.size < d.iova)
+		return -EINVAL;
+	for (size_t i = 0; i < s->ndma; i++) {
+		const struct vfu_dma *o = &s->dma[i];
+
+		if (d.iova < o->iova + o->size && o->iova < d.iova + d.size)
+			return -EEXIST;
+	}
+	if (s->ndma >= VFU_MAX_DMA_MAPS)
+		return -ENOSPC;
+	s->dma[s->ndma++] = d;
+	logv(s, "DMA map iova 0x%llx size 0x%llx%s", (unsigned long long)d.iova,
+	     (unsigned long long)d.size, nfds ? " (fd)" : "");
+	return 0;
+}
+
+static int do_dma_unmap(struct vfu_server *s, const uint8_t *pl, size_t plen,
+			size_t *rlen)
+{
+	uint32_t flags;
+	uint64_t iova, size;
+
+	if (plen != 24 || get32(pl) < 24)
+		return -EINVAL;
+	flags = get32(pl + 4);
+	iova = get64(pl + 8);
+	size = get64(pl + 16);
+	if (flags & ~(uint32_t)VFIO_DMA_UNMAP_FLAG_ALL)
+		return -ENOTSUP;
+	if (flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		s->ndma = 0;
+	} else {
+		size_t i;
+
+		for (i = 0; i < s->ndma; i++)
+			if (s->dma[i].iova == iova && s->dma[i].size == size)
+				break;
+		if (i == s->ndma)
+			return -ENOENT;
+		s->dma[i] = s->dma[--s->ndma];
+	}
+	/* The reply carries the request's entry. */
+	memcpy(s->tx + VFU_HDR_SIZE, pl, 24);
+	*rlen = 24;
+	return 0;
+}
+
+/* ---- device commands ------------------------------------------------------ */
+
+static int do_get_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
+		       size_t *rlen)
+{
+	uint8_t *r = s->tx + VFU_HDR_SIZE;
+
+	if (plen != 16 || get32(pl) < 16)
+		return -EINVAL;
+	put32(r, 16);
+	put32(r + 4, VFIO_DEVICE_FLAGS_PCI | (s->ops->reset ? VFIO_DEVICE_FLAGS_RESET : 0));
+	put32(r + 8, s->ops->num_regions);
+	put32(r + 12, s->ops->num_irqs);
+	*rlen = 16;
+	return 0;
+}
+
+static int region_desc(struct vfu_server *s, uint32_t index, struct vfu_region_desc *d)
+{
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	if (index >= s->ops->num_regions)
+		return -EINVAL;
+	ret = s->ops->region_info(s->opaque, index, d);
+	if (ret)
+		return ret;
+	if (d->nr_sparse > VFU_MAX_SPARSE)
+		return -EIO;
+	return 0;
+}
+
+static int do_get_region_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
+			      size_t *rlen)
+{
+	struct vfu_region_desc d;
+	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	uint32_t argsz, index, flags, need;
+	int ret;
+
+	if (plen != 32)
+		return -EINVAL;
+	argsz = get32(pl);
+	index = get32(pl + 8);
+	if (argsz < 32)
+		return -EINVAL;
+	ret = region_desc(s, index, &d);
+	if (ret)
+		return ret;
+
+	flags = d.flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			   VFIO_REGION_INFO_FLAG_MMAP);
+	/* A client that takes no fds cannot map: it gets socket access. */
+	if (d.fd < 0 || s->client_max_fds < 1)
+		flags &= ~(uint32_t)VFIO_REGION_INFO_FLAG_MMAP;
+	need = 32;
+	if ((flags & VFIO_REGION_INFO_FLAG_MMAP) && d.nr_sparse) {
+		flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		need += 16 + 16 * d.nr_sparse;
+	}
+
+	memset(r, 0, need);
+	put32(r, need);
+	put32(r + 4, flags);
+	put32(r + 8, index);
+	/*
+	 * cap_offset stays valid even in a truncated reply: QEMU refuses a
+	 * CAPS flag whose offset is outside [32, argsz], then asks again
+	 * with argsz = need.
+	 */
+	put32(r + 12, (flags & VFIO_REGION_INFO_FLAG_CAPS) ? 32 : 0);
+	put64(r + 16, d.size);
+	put64(r + 24, (flags & VFIO_REGION_INFO_FLAG_MMAP) ? d.fd_offset : 0);
+	if (flags & VFIO_REGION_INFO_FLAG_CAPS) {
+		uint8_t *c = r + 32;
+
+		put16(c, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+		put16(c + 2, 1);
+		put32(c + 4, 0);		/* last capability */
+		put32(c + 8, d.nr_sparse);
+		for (unsigned int i = 0; i < d.nr_sparse; i++) {
+			put64(c + 16 + 16 * i, d.sparse[i].offset);
+			put64(c + 24 + 16 * i, d.sparse[i].size);
+		}
+	}
+	if (argsz >= need) {
+		*rlen = need;
+		if (flags & VFIO_REGION_INFO_FLAG_MMAP)
+			s->tx_fd = d.fd;
+	} else {
+		*rlen = argsz;
+	}
+	return 0;
+}
+
+static int do_get_irq_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
+			   size_t *rlen)
+{
+	struct vfu_irq_desc d = { 0 };
+	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	uint32_t index;
+	int ret;
+
+	if (plen != 16 || get32(pl) < 16)
+		return -EINVAL;
+	index = get32(pl + 8);
+	if (index >= s->ops->num_irqs)
+		return -EINVAL;
+	ret = s->ops->irq_info(s->opaque, index, &d);
+	if (ret)
+		return ret;
+	put32(r, 16);
+	put32(r + 4, d.flags);
+	put32(r + 8, index);
+	put32(r + 12, d.count);
+	*rlen = 16;
+	return 0;
+}
+
+static bool one_bit(uint32_t v) { return v && !(v & (v - 1)); }
+
+static int do_set_irqs(struct vfu_server *s, const uint8_t *pl, size_t plen,
+		       int *fds, unsigned int nfds)
+{
+	struct vfu_irq_desc d = { 0 };
+	struct vfu_irq_set set;
+	uint32_t data, action;
+	size_t dlen;
+	int ret;
+
+	if (plen < 20)
+		return -EINVAL;
+	set.flags = get32(pl + 4);
+	set.index = get32(pl + 8);
+	set.start = get32(pl + 12);
+	set.count = get32(pl + 16);
+	data = set.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	action = set.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	if ((set.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) ||
+	    !one_bit(data) || !one_bit(action))
+		return -EINVAL;
+	if (set.index >= s->ops->num_irqs)
+		return -EINVAL;
+	ret = s->ops->irq_info(s->opaque, set.index, &d);
+	if (ret)
+		return ret;
+
+	dlen = data == VFIO_IRQ_SET_DATA_BOOL ? set.count : 0;
+	if (plen != 20 + dlen || get32(pl) < 20 + dlen)
+		return -EINVAL;
+	if (set.count == 0) {
+		/* Only "DATA_NONE, count 0": disable every vector of the index. */
+		if (data != VFIO_IRQ_SET_DATA_NONE || set.start != 0 ||
+		    action != VFIO_IRQ_SET_ACTION_TRIGGER)
+			return -EINVAL;
+	} else if (set.start >= d.count || set.count > d.count - set.start) {
+		return -EINVAL;
+	}
+	if (data == VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (nfds != 0 && nfds != set.count)
+			return -EINVAL;
+		for (unsigned int i = 0; i < nfds; i++) {
+			char link[64], path[32];
+			ssize_t n;
+
+			/* Only eventfds: we write to them from the event loop. */
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[i]);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0)
+				return -EBADF;
+			link[n] = '\0';
+			if (strcmp(link, "anon_inode:[eventfd]") != 0)
+				return -EINVAL;
+		}
+	} else if (nfds != 0) {
+		return -EINVAL;
+	}
+	if (!(d.flags & VFIO_IRQ_INFO_EVENTFD) && data == VFIO_IRQ_SET_DATA_EVENTFD)
+		return -EINVAL;
+	if (!(d.flags & VFIO_IRQ_INFO_MASKABLE) && action != VFIO_IRQ_SET_ACTION_TRIGGER)
+		return -EINVAL;
+	set.bools = dlen ? pl + 20 : NULL;
+	set.fds = fds;
+	set.nfds = nfds;
+	logv(s, "SET_IRQS index %u flags 0x%x start %u count %u fds %u",
+	     set.index, set.flags, set.start, set.count, nfds);
+	return s->ops->set_irqs(s->opaque, &set);
+}
+
+/* Common checks of REGION_READ/WRITE: region exists, access allowed, in range. */
+static int check_rw(struct vfu_server *s, uint32_t index, uint64_t off,
+		    uint32_t count, uint32_t need_flag)
+{
+	struct vfu_region_desc d;
+	int ret;
+
+	if (count == 0 || count > VFU_MAX_XFER)
+		return -EINVAL;
+	ret = region_desc(s, index, &d);
+	if (ret)
+		return ret;
+	if (!(d.flags & need_flag))
+		return -EINVAL;
+	if (off >= d.size || count > d.size - off)
+		return -EINVAL;
+	return 0;
+}
+
+static int do_region_read(struct vfu_server *s, const uint8_t *pl, size_t plen,
+			  size_t *rlen)
+{
+	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	uint64_t off;
+	uint32_t index, count;
+	int ret;
+
+	if (plen != 16)
+		return -EINVAL;
+	off = get64(pl);
+	index = get32(pl + 8);
+	count = get32(pl + 12);
+	ret = check_rw(s, index, off, count, VFIO_REGION_INFO_FLAG_READ);
+	if (ret)
+		return ret;
+	ret = s->ops->region_read(s->opaque, index, off, r + 16, count);
+	if (ret)
+		return ret;
+	memcpy(r, pl, 16);
+	*rlen = 16 + (size_t)count;
+	return 0;
+}
+
+static int do_region_write(struct vfu_server *s, const uint8_t *pl, size_t plen,
+			   size_t *rlen)
+{
+	uint64_t off;
+	uint32_t index, count;
+	int ret;
+
+	if (plen < 16)
+		return -EINVAL;
+	off = get64(pl);
+	index = get32(pl + 8);
+	count = get32(pl + 12);
+	if (plen - 16 != count)
+		return -EINVAL;
+	ret = check_rw(s, index, off, count, VFIO_REGION_INFO_FLAG_WRITE);
+	if (ret)
+		return ret;
+	ret = s->ops->region_write(s->opaque, index, off, pl + 16, count);
+	if (ret)
+		return ret;
+	memcpy(s->tx + VFU_HDR_SIZE, pl, 16);
+	*rlen = 16;
+	return 0;
+}
+
+static const char *cmd_name(uint16_t cmd)
+{
+	switch (cmd) {
+	case VFU_CMD_VERSION: return "VERSION";
+	case VFU_CMD_DMA_MAP: return "DMA_MAP";
+	case VFU_CMD_DMA_UNMAP: return "DMA_UNMAP";
+	case VFU_CMD_DEVICE_GET_INFO: return "DEVICE_GET_INFO";
+	case VFU_CMD_DEVICE_GET_REGION_INFO: return "GET_REGION_INFO";
+	case VFU_CMD_DEVICE_GET_REGION_IO_FDS: return "GET_REGION_IO_FDS";
+	case VFU_CMD_DEVICE_GET_IRQ_INFO: return "GET_IRQ_INFO";
+	case VFU_CMD_DEVICE_SET_IRQS: return "SET_IRQS";
+	case VFU_CMD_REGION_READ: return "REGION_READ";
+	case VFU_CMD_REGION_WRITE: return "REGION_WRITE";
+	case VFU_CMD_DEVICE_RESET: return "DEVICE_RESET";
+	default: return "unknown";
+	}
+}
+
+/*
+ * One complete message. Returns -1 when the connection must be closed.
+ * Every fd in @fds is closed here unless a callback took it.
+ */
+static int dispatch(struct vfu_server *s, const uint8_t *msg, size_t len,
+		    int *fds, unsigned int nfds, bool fds_overflow)
+{
+	struct vfu_hdr h = {
+		.id = get16(msg), .cmd = get16(msg + 2), .size = get32(msg + 4),
+		.flags = get32(msg + 8), .error = get32(msg + 12),
+	};
+	const uint8_t *pl = msg + VFU_HDR_SIZE;
+	size_t plen = len - VFU_HDR_SIZE;
+	size_t rlen = 0;
+	bool fatal = false;
+	int ret;
+
+	s->msgs++;
+	s->tx_fd = -1;
+	if ((h.flags & VFU_FLAG_TYPE_MASK) != VFU_FLAG_REQUEST ||
+	    (h.flags & ~(uint32_t)(VFU_FLAG_TYPE_MASK | VFU_FLAG_NO_REPLY | VFU_FLAG_ERROR))) {
+		/* We never send requests, so nothing can be a reply. */
+		logv(s, "message id %u: not a request (flags 0x%x)", h.id, h.flags);
+		h.flags &= ~(uint32_t)VFU_FLAG_NO_REPLY;
+		ret = -EINVAL;
+		goto out;
+	}
+	if (fds_overflow) {
+		logv(s, "%s: more than %u fds", cmd_name(h.cmd), VFU_MAX_FDS);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!s->negotiated && h.cmd != VFU_CMD_VERSION) {
+		logv(s, "%s before VERSION", cmd_name(h.cmd));
+		ret = -EINVAL;
+		goto out;
+	}
+	if (nfds && h.cmd != VFU_CMD_DEVICE_SET_IRQS && h.cmd != VFU_CMD_DMA_MAP) {
+		logv(s, "%s: unexpected fds", cmd_name(h.cmd));
+		ret = -EINVAL;
+		goto out;
+	}
+
+	switch (h.cmd) {
+	case VFU_CMD_VERSION:
+		ret = do_version(s, pl, plen, &rlen, &fatal);
+		break;
+	case VFU_CMD_DMA_MAP:
+		ret = do_dma_map(s, pl, plen, nfds);
+		break;
+	case VFU_CMD_DMA_UNMAP:
+		ret = do_dma_unmap(s, pl, plen, &rlen);
+		break;
+	case VFU_CMD_DEVICE_GET_INFO:
+		ret = do_get_info(s, pl, plen, &rlen);
+		break;
+	case VFU_CMD_DEVICE_GET_REGION_INFO:
+		ret = do_get_region_info(s, pl, plen, &rlen);
+		break;
+	case VFU_CMD_DEVICE_GET_IRQ_INFO:
+		ret = do_get_irq_info(s, pl, plen, &rlen);
+		break;
+	case VFU_CMD_DEVICE_SET_IRQS:
+		ret = do_set_irqs(s, pl, plen, fds, nfds);
+		break;
+	case VFU_CMD_REGION_READ:
+		ret = do_region_read(s, pl, plen, &rlen);
+		break;
+	case VFU_CMD_REGION_WRITE:
+		ret = do_region_write(s, pl, plen, &rlen);
+		break;
+	case VFU_CMD_DEVICE_RESET:
+		ret = plen ? -EINVAL : (s->ops->reset ? s->ops->reset(s->opaque) : -ENOTSUP);
+		break;
+	case VFU_CMD_DEVICE_GET_REGION_IO_FDS:
+	case VFU_CMD_REGION_WRITE_MULTI:	/* not advertised */
+	case VFU_CMD_DEVICE_FEATURE:		/* no migration */
+		ret = -ENOTSUP;
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+out:
+	close_fds(fds, nfds);
+	if (ret)
+		logv(s, "%s (id %u, %zu bytes): error %d (%s)", cmd_name(h.cmd), h.id,
+		     len, -ret, strerror(-ret));
+	if (send_reply(s, &h, ret ? -ret : 0, rlen) != 0)
+		return -1;
+	return fatal ? -1 : 0;
+}
+
+/* ---- framing -------------------------------------------------------------- */
+
+/* Account @n new bytes at s->rx + s->rx_have. Returns -1: close. */
+static int rx_advance(struct vfu_server *s, size_t n)
+{
+	s->rx_have += n;
+	if (s->rx_have < s->rx_need)
+		return 0;
+	if (s->rx_need == VFU_HDR_SIZE) {
+		uint32_t size = get32(s->rx + 4);
+
+		if (size < VFU_HDR_SIZE || size > VFU_MAX_MSG) {
+			struct vfu_hdr h = { .id = get16(s->rx), .cmd = get16(s->rx + 2) };
+
+			/* Cannot resynchronise the stream: say why, then close. */
+			fprintf(stderr, "fakegpu-device: vfio-user message size %u out of range [%u, %u]\n",
+				size, VFU_HDR_SIZE, VFU_MAX_MSG);
+			send_reply(s, &h, size < VFU_HDR_SIZE ? EINVAL : E2BIG, 0);
+			return -1;
+		}
+		s->rx_need = size;
+		if (s->rx_have < s->rx_need)
+			return 0;
+	}
+	int ret = dispatch(s, s->rx, s->rx_need, s->rx_fds, s->rx_nfds, s->rx_fds_overflow);
+
+	s->rx_nfds = 0;
+	rx_reset(s);
+	return ret;
+}
+
+static void rx_add_fds(struct vfu_server *s, const int *fds, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (s->rx_nfds < VFU_MAX_FDS) {
+			s->rx_fds[s->rx_nfds++] = fds[i];
+		} else {
+			if (fds[i] >= 0)
+				close(fds[i]);
+			s->rx_fds_overflow = true;
+		}
+	}
+}
+
+int vfu_feed(struct vfu_server *s, const void *data, size_t len,
+	     const int *fds, unsigned int nfds)
+{
+	const uint8_t *p = data;
+
+	rx_add_fds(s, fds, nfds);
+	while (len > 0) {
+		size_t want = s->rx_need - s->rx_have;
+		size_t n = len < want ? len : want;
+
+		memcpy(s->rx + s->rx_have, p, n);
+		p += n;
+		len -= n;
+		if (rx_advance(s, n) != 0) {
+			vfu_session_reset(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void vfu_client_io(struct vfu_server *s)
+{
+	/* Bounded so that a chatty client cannot starve the vblank timer. */
+	for (int iter = 0; iter < 256 && s->client_fd >= 0; iter++) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int) * VFU_MAX_FDS)];
+		} cm;
+		struct iovec iov = {
+			.iov_base = s->rx + s->rx_have,
+			.iov_len = s->rx_need - s->rx_have,
+		};
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cm.b, .msg_controllen = sizeof(cm.b),
+		};
+		ssize_t n = recvmsg(s->client_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			drop_client(s, strerror(errno));
+			return;
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				int tmp[VFU_MAX_FDS];
+
+				if (k > VFU_MAX_FDS)
+					k = VFU_MAX_FDS;
+				memcpy(tmp, CMSG_DATA(c), k * sizeof(int));
+				rx_add_fds(s, tmp, (unsigned int)k);
+			}
+		}
+		if (mh.msg_flags & MSG_CTRUNC)
+			s->rx_fds_overflow = true;	/* the kernel closed the rest */
+		if (n == 0) {
+			drop_client(s, s->rx_have ? "in the middle of a message" : "end of stream");
+			return;
+		}
+		if (rx_advance(s, (size_t)n) != 0) {
+			drop_client(s, "protocol error");
+			return;
+		}
+	}
+}

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control socket tests: a real UNIX socket in a temporary directory, the
+ * client side played by the test in the same thread (requests are small
+ * enough to sit in the socket buffer until fg_ctl_handle() runs), plus the
+ * PNG writer/reader round trip.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "compose.h"
+#include "ctl.h"
+#include "engine.h"
+#include "fakegpu_abi.h"
+#include "pngio.h"
+
+#define VRAM_SIZE (16u << 20)
+#define W 64
+#define H 48
+
+struct fx {
+	char dir[64], path[128];
+	uint8_t *vram;
+	struct fg_engine *e;
+	struct fg_ctl *c;
+};
+
+static void transport_status(void *opaque, FILE *out)
+{
+	fprintf(out, "transport: %s\n", (const char *)opaque);
+}
+
+static uint32_t pixel(uint32_t x, uint32_t y)
+{
+	return (x * 4) << 16 | (y * 5) << 8 | ((x + y) & 0xff);
+}
+
+static void engine_write(struct fg_engine *e, uint32_t off, uint32_t v)
+{
+	fg_engine_write(e, FAKEGPU_HEAD_BASE(0) + off, v);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct fg_engine_config cfg = { .heads = 2, .vram_size = VRAM_SIZE };
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/fgctl-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/ctl.sock", f->dir);
+	f->vram = calloc(1, VRAM_SIZE);
+	assert_non_null(f->vram);
+	cfg.vram = f->vram;
+	f->e = fg_engine_new(&cfg, NULL, NULL);
+	assert_non_null(f->e);
+	for (uint32_t y = 0; y < H; y++)
+		for (uint32_t x = 0; x < W; x++) {
+			uint32_t v = pixel(x, y) | 0xff000000;
+
+			memcpy(f->vram + 4 * (y * W + x), &v, 4);	/* little-endian host */
+		}
+	/* Head 0 shows the pattern; head 1 stays off. */
+	engine_write(f->e, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
+	engine_write(f->e, FAKEGPU_HEAD_WIDTH, W);
+	engine_write(f->e, FAKEGPU_HEAD_HEIGHT, H);
+	engine_write(f->e, FAKEGPU_HEAD_REFRESH_MHZ, 60000);
+	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_CTRL, 1);
+	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_PITCH, W * 4);
+	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_SRC_W, W);
+	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_SRC_H, H);
+	engine_write(f->e, FAKEGPU_HEAD_COMMIT, 1);
+	f->c = fg_ctl_new(f->path, f->e, transport_status, "test-line");
+	assert_non_null(f->c);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	fg_ctl_free(f->c);
+	assert_int_equal(access(f->path, F_OK), -1);	/* unlinked */
+	fg_engine_free(f->e);
+	free(f->vram);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int client(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	return fd;
+}
+
+/* Read everything until EOF; *len bytes, NUL-terminated. */
+static char *read_all(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+
+	assert_non_null(buf);
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+		r = read(fd, buf + n, cap - n);
+		assert_true(r >= 0);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* One request: send @req, let the server handle it, return the reply. */
+static char *request(struct fx *f, const char *req, size_t *len)
+{
+	int fd = client(f->path);
+	char *reply;
+
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	fg_ctl_handle(f->c);
+	reply = read_all(fd, len);
+	close(fd);
+	return reply;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_status_and_stats(void **state)
+{
+	struct fx *f = *state;
+	char *r = request(f, "status\n", NULL);
+
+	assert_int_equal(strncmp(r, "ok\n", 3), 0);
+	assert_non_null(strstr(r, "fakegpu abi 1.0, 2 head(s), VRAM 16 MiB"));
+	assert_non_null(strstr(r, "head 0: on, 64x48@60.000 Hz, frame 0, connected\n"));
+	assert_non_null(strstr(r, "head 1: off, connected\n"));
+	assert_non_null(strstr(r, "transport: test-line\n"));
+	free(r);
+
+	r = request(f, "stats\r\n", NULL);
+	assert_int_equal(strncmp(r, "ok\n", 3), 0);
+	assert_non_null(strstr(r, "head 0 active=1 connected=1 mode=64x48@60000 frames=0 "
+			       "vblank_irqs=0 commits=1 refused=0 crc=0x00000000\n"));
+	assert_non_null(strstr(r, "head 1 active=0"));
+	free(r);
+}
+
+static void test_screenshot_and_crc(void **state)
+{
+	struct fx *f = *state;
+	size_t len, hdr;
+	char *r = request(f, "screenshot 0\n", &len);
+	uint32_t *px = malloc(W * H * 4);
+	char want[64];
+
+	assert_non_null(px);
+	hdr = strlen("ok screenshot 64 48\n");
+	assert_int_equal(strncmp(r, "ok screenshot 64 48\n", hdr), 0);
+	assert_int_equal(len, hdr + W * H * 4);
+	for (uint32_t i = 0; i < W * H; i++) {
+		const uint8_t *b = (const uint8_t *)r + hdr + 4 * i;
+		uint32_t want_px = pixel(i % W, i / W);
+
+		assert_int_equal(b[0], want_px & 0xff);
+		assert_int_equal(b[1], (want_px >> 8) & 0xff);
+		assert_int_equal(b[2], (want_px >> 16) & 0xff);
+		assert_int_equal(b[3], 0);
+		px[i] = want_px;
+	}
+	free(r);
+
+	r = request(f, "crc 0\n", NULL);
+	snprintf(want, sizeof(want), "ok frame 0 crc 0x00000000 screen 0x%08x\n",
+		 fg_crc_pixels(0, px, W * H));
+	assert_string_equal(r, want);
+	free(r);
+	free(px);
+
+	r = request(f, "screenshot 1\n", NULL);
+	assert_string_equal(r, "error head 1 is not scanning out\n");
+	free(r);
+}
+
+static void test_plug_unplug(void **state)
+{
+	struct fx *f = *state;
+	char *r = request(f, "unplug 1\n", NULL);
+
+	assert_string_equal(r, "ok\n");
+	free(r);
+	assert_int_equal(fg_engine_read(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_HEAD_CONNECTOR), 0);
+	assert_int_equal(fg_engine_read(f->e, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1));
+	r = request(f, "plug 1\n", NULL);
+	assert_string_equal(r, "ok\n");
+	free(r);
+	assert_int_equal(fg_engine_read(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_HEAD_CONNECTOR),
+			 FAKEGPU_CONN_CONNECTED);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct fx *f = *state;
+	static const struct { const char *req, *reply; } cases[] = {
+		{ "bogus\n", "error unknown command 'bogus'" },
+		{ "\n", "error empty request" },
+		{ "screenshot\n", "error missing head number" },
+		{ "screenshot 2\n", "error no head '2'" },
+		{ "screenshot -1\n", "error no head '-1'" },
+		{ "screenshot 0x0\n", "error no head '0x0'" },
+		{ "screenshot 99999999999999999999\n", "error no head" },
+		{ "plug 0 1\n", "error too many arguments" },
+		{ "status now\n", "error too many arguments" },
+		{ "stat", "error incomplete request" },
+	};
+	char longreq[300];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = client(f->path);
+		char *r;
+
+		assert_int_equal(write(fd, cases[i].req, strlen(cases[i].req)),
+				 (ssize_t)strlen(cases[i].req));
+		shutdown(fd, SHUT_WR);	/* a half line then EOF */
+		fg_ctl_handle(f->c);
+		r = read_all(fd, NULL);
+		close(fd);
+		if (strncmp(r, cases[i].reply, strlen(cases[i].reply)) != 0 ||
+		    r[strlen(r) - 1] != '\n' || strchr(r, '\n') != r + strlen(r) - 1)
+			fail_msg("request '%s': reply '%s', want '%s...'", cases[i].req, r,
+				 cases[i].reply);
+		free(r);
+	}
+	memset(longreq, 'a', sizeof(longreq) - 2);
+	longreq[sizeof(longreq) - 2] = '\n';
+	longreq[sizeof(longreq) - 1] = '\0';
+	{
+		char *r = request(f, longreq, NULL);
+
+		assert_string_equal(r, "error request line too long\n");
+		free(r);
+	}
+	/* The device is fine afterwards. */
+	{
+		char *r = request(f, "plug 0\n", NULL);
+
+		assert_string_equal(r, "ok\n");
+		free(r);
+	}
+}
+
+static void test_silent_clients(void **state)
+{
+	struct fx *f = *state;
+	double t;
+	char *r;
+	int fd;
+
+	/* Connects and sends nothing: dropped after about a second. */
+	fd = client(f->path);
+	t = now_s();
+	fg_ctl_handle(f->c);
+	t = now_s() - t;
+	assert_true(t >= 0.5 && t < 3.0);
+	r = read_all(fd, NULL);
+	assert_string_equal(r, "");
+	free(r);
+	close(fd);
+
+	/* Half a line and then silence: an error line, in bounded time. */
+	fd = client(f->path);
+	assert_int_equal(write(fd, "scree", 5), 5);
+	t = now_s();
+	fg_ctl_handle(f->c);
+	assert_true(now_s() - t < 3.0);
+	r = read_all(fd, NULL);
+	assert_string_equal(r, "error incomplete request (no newline within 1 s)\n");
+	free(r);
+	close(fd);
+
+	/* Vanishes at once. */
+	fd = client(f->path);
+	close(fd);
+	t = now_s();
+	fg_ctl_handle(f->c);
+	assert_true(now_s() - t < 0.5);
+
+	/* A request, then gone before the (large) reply. */
+	fd = client(f->path);
+	assert_int_equal(write(fd, "screenshot 0\n", 13), 13);
+	close(fd);
+	fg_ctl_handle(f->c);
+
+	/* Spurious wake-up: no client waiting. */
+	t = now_s();
+	fg_ctl_handle(f->c);
+	assert_true(now_s() - t < 0.5);
+
+	r = request(f, "status\n", NULL);
+	assert_int_equal(strncmp(r, "ok\n", 3), 0);
+	free(r);
+}
+
+static void test_socket_path_handling(void **state)
+{
+	struct fx *f = *state;
+	char other[160];
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+	struct fg_ctl *c;
+
+	/* A live device on the path: refused. */
+	assert_null(fg_ctl_new(f->path, f->e, NULL, NULL));
+	/* A stale socket (nobody listening) is replaced. */
+	snprintf(other, sizeof(other), "%s/stale.sock", f->dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(strlen(other) < sizeof(addr.sun_path));
+	memcpy(addr.sun_path, other, strlen(other) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	close(fd);
+	c = fg_ctl_new(other, f->e, NULL, NULL);
+	assert_non_null(c);
+	fg_ctl_free(c);
+	/* Not a socket: refused, left alone. */
+	fd = open(other, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(fg_ctl_new(other, f->e, NULL, NULL));
+	assert_int_equal(access(other, F_OK), 0);
+	unlink(other);
+	/* Too long for sun_path. */
+	memset(other, 'x', sizeof(other) - 1);
+	other[sizeof(other) - 1] = '\0';
+	assert_null(fg_ctl_new(other, f->e, NULL, NULL));
+	assert_true(fg_ctl_fd(f->c) >= 0);
+}
+
+static void test_png_round_trip(void **state)
+{
+	struct fx *f = *state;
+	char file[160];
+	uint32_t *px = NULL, *back = NULL, w, h, bw, bh;
+
+	snprintf(file, sizeof(file), "%s/shot.png", f->dir);
+	assert_int_equal(fg_engine_screenshot(f->e, 0, &px, &w, &h), 0);
+	assert_int_equal(fg_png_write(file, px, w, h), 0);
+	assert_int_equal(fg_png_read(file, &back, &bw, &bh), 0);
+	assert_int_equal(bw, W);
+	assert_int_equal(bh, H);
+	assert_memory_equal(back, px, W * H * 4);
+	/* The CRC recomputed from the PNG equals the device's rule. */
+	assert_int_equal(fg_crc_pixels(0, back, W * H), fg_crc_pixels(0, px, W * H));
+	free(px);
+	free(back);
+	unlink(file);
+	assert_int_equal(fg_png_read(file, &back, &bw, &bh), -1);
+	assert_int_equal(fg_png_write("/nonexistent-dir/x.png", (uint32_t[1]){ 0 }, 1, 1), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_status_and_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_screenshot_and_crc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plug_unplug, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_path_handling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_png_round_trip, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
