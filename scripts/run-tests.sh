@@ -71,14 +71,25 @@ if has host; then
 fi
 
 if has guest; then
+	# Baseline: QEMU's stock bochs-display with the guest kernel's bochs driver.
 	step guest-bochs-modeset-atomic gr --qemu-config bochs.args -- \
 		'userspace-tests/build/modeset-atomic --frames 120'
 	step guest-bochs-screenshot scripts/check-screenshot bochs
 	step guest-bochs-bad-input gr --qemu-config bochs.args -- 'userspace-tests/build/bad-input'
+	# The device alone: PCI identity per profile; bar-probe programs it
+	# through sysfs BARs and the host screenshot must match.
+	for p in t4-1b t4-2b virt; do step "guest-pci-identity-$p" scripts/check-pci-identity "$p"; done
+	for f in xrgb8888 rgb565; do step "guest-device-bar-probe-$f" scripts/check-screenshot fakegpu-bar "$f"; done
+	# The driver.
+	if [ -f drm-driver/fakegpu.ko ]; then
+		step guest-fakegpu-lane scripts/check-driver
+		for f in xrgb8888 argb8888 rgb565; do step "guest-fakegpu-screenshot-$f" scripts/check-screenshot fakegpu "$f"; done
+	fi
 fi
 
 if has igt; then
 	step igt-bochs scripts/igt-run bochs
+	[ -f drm-driver/fakegpu.ko ] && step igt-fakegpu scripts/igt-run fakegpu
 fi
 
 echo
