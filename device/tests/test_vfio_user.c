@@ -37,6 +37,8 @@
 
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "fakegpu_abi.h"
 #include "vfu_client.h"
 
@@ -1137,6 +1139,157 @@ static void test_command_line(void **state)
 	unlink(reg);
 }
 
+/* ---- scanout end to end ----------------------------------------------------- */
+
+/* One control-socket request; the reply (header line + payload) into @buf. */
+static size_t ctl_request(const char *path, const char *req, uint8_t *buf, size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = 0;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	return len;
+}
+
+/* Screenshot of head 0 as B,G,R,0 bytes; returns a pointer into @buf. */
+static const uint8_t *ctl_screenshot(struct dev *d, uint8_t *buf, size_t cap,
+				     unsigned int w, unsigned int h)
+{
+	char hdr[64];
+	size_t len = ctl_request(d->ctl, "screenshot 0\n", buf, cap);
+	const uint8_t *nl = memchr(buf, '\n', len < 64 ? len : 64);
+
+	assert_non_null(nl);
+	snprintf(hdr, sizeof(hdr), "ok screenshot %u %u", w, h);
+	assert_memory_equal(buf, hdr, strlen(hdr));
+	assert_int_equal(len - (size_t)(nl + 1 - buf), (size_t)w * h * 4);
+	return nl + 1;
+}
+
+static uint32_t head_rd(struct vfuc *c, uint32_t reg)
+{
+	return vfuc_read32(c, BAR0, FAKEGPU_HEAD_BASE(0) + reg);
+}
+
+static void head_wr(struct vfuc *c, uint32_t reg, uint32_t v)
+{
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_HEAD_BASE(0) + reg, v), 0);
+}
+
+static void plane_wr(struct vfuc *c, uint32_t reg, uint32_t v)
+{
+	head_wr(c, FAKEGPU_PLANE_BASE(FAKEGPU_PLANE_PRIMARY) + reg, v);
+}
+
+static void wait_latched(struct vfuc *c)
+{
+	uint64_t end = now_ms() + 2000;
+
+	while (head_rd(c, FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING) {
+		assert_true(now_ms() < end);
+		usleep(2000);
+	}
+}
+
+/* Wait until the engine has computed a CRC for a frame after @after. */
+static uint32_t crc_after(struct vfuc *c, uint32_t after)
+{
+	uint64_t end = now_ms() + 2000;
+
+	while ((int32_t)(head_rd(c, FAKEGPU_HEAD_CRC_FRAME) - after) <= 0) {
+		assert_true(now_ms() < end);
+		usleep(2000);
+	}
+	return head_rd(c, FAKEGPU_HEAD_CRC);
+}
+
+static uint32_t scan_pixel(unsigned int x, unsigned int y)
+{
+	return (x * 4u) << 16 | (y * 8u) << 8 | ((x ^ y) & 0xff);
+}
+
+/*
+ * The whole path a guest uses: registers through REGION_WRITE, pixels through
+ * the VRAM mapping; what the engine displays (control-socket screenshot) and
+ * its CRC register must be exactly that.
+ */
+static void test_scanout(void **state)
+{
+	struct dev *d = *state;
+	struct vfuc *c = client(d);
+	const unsigned int w = 64, h = 32, pitch = w * 4 + 64;
+	const uint64_t base = 4096;
+	uint64_t size = 0;
+	uint8_t *vram = vfuc_map_region(c, VRAM, &size);
+	static uint8_t shot[64 + 64 * 32 * 4], shot2[sizeof(shot)];
+	const uint8_t *px;
+	uint32_t crc, crc2, frame;
+
+	assert_non_null(vram);
+	for (unsigned int y = 0; y < h; y++)
+		for (unsigned int x = 0; x < w; x++)
+			memcpy(vram + base + y * pitch + x * 4, &(uint32_t){ scan_pixel(x, y) }, 4);
+	plane_wr(c, FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	plane_wr(c, FAKEGPU_PLANE_OFFSET_LO, (uint32_t)base);
+	plane_wr(c, FAKEGPU_PLANE_OFFSET_HI, 0);
+	plane_wr(c, FAKEGPU_PLANE_PITCH, pitch);
+	plane_wr(c, FAKEGPU_PLANE_SRC_W, w);
+	plane_wr(c, FAKEGPU_PLANE_SRC_H, h);
+	plane_wr(c, FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	head_wr(c, FAKEGPU_HEAD_WIDTH, w);
+	head_wr(c, FAKEGPU_HEAD_HEIGHT, h);
+	head_wr(c, FAKEGPU_HEAD_REFRESH_MHZ, 60000);
+	head_wr(c, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC);
+	head_wr(c, FAKEGPU_HEAD_COMMIT, 1);
+	wait_latched(c);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_STATUS) &
+			 (FAKEGPU_HEAD_STATUS_ACTIVE | FAKEGPU_HEAD_STATUS_ERROR),
+			 FAKEGPU_HEAD_STATUS_ACTIVE);
+
+	/* Screenshot == what was written through the mapping. */
+	px = ctl_screenshot(d, shot, sizeof(shot), w, h);
+	for (unsigned int i = 0; i < w * h; i++) {
+		uint32_t want = scan_pixel(i % w, i / w);
+		uint8_t bgr0[4] = { want & 0xff, (want >> 8) & 0xff, (want >> 16) & 0xff, 0 };
+
+		assert_memory_equal(px + i * 4, bgr0, 4);
+	}
+	/* CRC register == crc32 of the screenshot bytes, and stable. */
+	frame = head_rd(c, FAKEGPU_HEAD_FRAME);
+	crc = crc_after(c, frame);
+	assert_int_equal(crc, (uint32_t)crc32(0, px, w * h * 4));
+	crc2 = crc_after(c, head_rd(c, FAKEGPU_HEAD_CRC_FRAME) + 2);
+	assert_int_equal(crc2, crc);
+
+	/* One pixel changes: the CRC changes and matches the new screenshot. */
+	vram[base + 5 * pitch + 7 * 4] ^= 0x01;
+	crc2 = crc_after(c, head_rd(c, FAKEGPU_HEAD_FRAME) + 1);
+	assert_int_not_equal(crc2, crc);
+	px = ctl_screenshot(d, shot2, sizeof(shot2), w, h);
+	assert_int_equal(crc2, (uint32_t)crc32(0, px, w * h * 4));
+
+	/* A window past the end of VRAM is refused; the display is kept. */
+	plane_wr(c, FAKEGPU_PLANE_OFFSET_LO, (uint32_t)(size - 100));
+	plane_wr(c, FAKEGPU_PLANE_OFFSET_HI, (uint32_t)((size - 100) >> 32));
+	head_wr(c, FAKEGPU_HEAD_COMMIT, 1);
+	wait_latched(c);
+	assert_true(head_rd(c, FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_ERROR);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_ERROR_CODE), FAKEGPU_ERR_BOUNDS);
+	assert_memory_equal(ctl_screenshot(d, shot, sizeof(shot), w, h), px, w * h * 4);
+
+	munmap(vram, size);
+	vfuc_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1148,6 +1301,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bar0, test_teardown),
 		cmocka_unit_test_teardown(test_msi_vblank, test_teardown),
 		cmocka_unit_test_teardown(test_vram, test_teardown),
+		cmocka_unit_test_teardown(test_scanout, test_teardown),
 		cmocka_unit_test_teardown(test_malformed, test_teardown),
 		cmocka_unit_test_teardown(test_disconnect_mid_message, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
