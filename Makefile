@@ -4,6 +4,7 @@
 #   make demo    the main job: device + guest + driver + modeset-atomic + screenshot
 #   make test    the whole test suite (host tier, guest tier, igt lane)
 #   make build   build the device, the tools, the userspace tests and the module
+#   make bench   benchmarks (print figures; see docs/performance.md)
 
 TOOLBOX := scripts/toolbox.sh
 KVER    ?= 6.12.107+deb13-amd64
@@ -24,8 +25,12 @@ test:
 demo:
 	scripts/demo.sh
 
+bench: build
+	$(TOOLBOX) run make -C /src/bench run
+	bench/guest-bench.sh
+
 clean:
 	rm -rf out device/build userspace-tests/build bench/build
 	-$(TOOLBOX) run make -C /src/drm-driver clean KVER=$(KVER)
 
-.PHONY: all toolbox build test demo clean
+.PHONY: all toolbox build test demo bench clean
