@@ -17,7 +17,7 @@ toolbox:
 build: toolbox
 	$(TOOLBOX) run make -C /src/device all tests
 	$(TOOLBOX) run make -C /src/userspace-tests
-	$(TOOLBOX) run make -C /src/drm-driver KVER=$(KVER)
+	$(TOOLBOX) run make -C /src/drm-driver install KVER=$(KVER)
 
 test:
 	scripts/run-tests.sh

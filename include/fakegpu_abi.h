@@ -43,7 +43,7 @@
 #define FAKEGPU_ID_MAGIC		0x46414b45 /* "FAKE" */
 #define FAKEGPU_REG_ABI_VERSION		0x0004	/* RO: major << 16 | minor */
 #define FAKEGPU_ABI_MAJOR		1
-#define FAKEGPU_ABI_MINOR		0
+#define FAKEGPU_ABI_MINOR		1	/* 1.1: FRAME no longer restarts on enable */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)
@@ -96,7 +96,7 @@
 #define   FAKEGPU_HEAD_STATUS_ERROR	(1u << 1) /* last commit was refused */
 #define   FAKEGPU_HEAD_STATUS_ACTIVE	(1u << 2) /* head is scanning out */
 #define FAKEGPU_HEAD_ERROR_CODE		0x018	/* RO: FAKEGPU_ERR_* of last refusal */
-#define FAKEGPU_HEAD_FRAME		0x020	/* RO: vblanks since enable */
+#define FAKEGPU_HEAD_FRAME		0x020	/* RO: vblanks since device reset */
 #define FAKEGPU_HEAD_CRC		0x024	/* RO: CRC of frame CRC_FRAME */
 #define FAKEGPU_HEAD_CRC_FRAME		0x028	/* RO: frame the CRC belongs to */
 #define FAKEGPU_HEAD_CONNECTOR		0x030	/* RO: FAKEGPU_CONN_* */

@@ -673,10 +673,13 @@ static void on_flip(int fd, unsigned int seq, unsigned int sec, unsigned int use
 			uint32_t d = seq - s->last_seq;
 
 			s->events++;
-			if (d == 0)
+			if (d == 0) {
 				s->stalled++;
-			else
+			} else if (d > 1) {
 				s->missed += d - 1;
+				fprintf(stderr, PROG ": crtc %u flip %u: %u vblank(s) missed (%.1f ms since the previous flip)\n",
+					crtc_id, s->events, d - 1, ms);
+			}
 			if (!s->intervals || ms < s->min_ms)
 				s->min_ms = ms;
 			if (!s->intervals || ms > s->max_ms)

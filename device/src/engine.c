@@ -201,8 +201,11 @@ static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
 		return;
 	}
 	if (!was_on) {
-		/* Switched on: timing starts at the next fg_engine_run(). */
-		h->frame = 0;
+		/*
+		 * Switched on: timing starts at the next fg_engine_run(). FRAME
+		 * keeps counting from where it stopped (ABI 1.1): a driver can
+		 * use it as its vblank counter across off/on.
+		 */
 		h->crc = 0;
 		h->crc_frame = 0;
 		h->started = false;

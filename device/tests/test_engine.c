@@ -433,10 +433,13 @@ static void test_disable_at_vblank(void **state)
 	assert_int_equal(fg_engine_next_deadline(f->e), UINT64_MAX);
 	fg_engine_run(f->e, vb(5));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_FRAME), 1);
-	/* Switched on again: FRAME restarts. */
+	/* Switched on again: FRAME goes on from where it stopped (ABI 1.1). */
 	hwr(f, 0, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
-	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_FRAME), 0);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_FRAME), 1);
+	fg_engine_run(f->e, vb(6));		/* starts the timing */
+	fg_engine_run(f->e, vb(7));
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_FRAME), 2);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
 }
 

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fakegpu: private definitions shared by the driver's files.
+ *
+ * Files and what they own:
+ *   fakegpu_drv.c  PCI probe/remove/shutdown, ID/ABI/capability checks,
+ *                  register access helpers, struct drm_driver
+ *   fakegpu_kms.c  per head: CRTC, primary + cursor planes, encoder,
+ *                  connector (EDID, detect), mode config, commit tail
+ *   fakegpu_irq.c  interrupt handler, vblank enable/disable, flip-event
+ *                  completion, CRC entries, hotplug work
+ */
+#ifndef FAKEGPU_DRV_H
+#define FAKEGPU_DRV_H
+
+#include <linux/io.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
+#include <drm/drm_device.h>
+#include <drm/drm_encoder.h>
+#include <drm/drm_plane.h>
+#include <drm/drm_vblank.h>
+
+#include "fakegpu_abi.h"
+
+#define FAKEGPU_DRIVER_NAME	"fakegpu"
+#define FAKEGPU_DRIVER_DESC	"fakegpu emulated display GPU"
+#define FAKEGPU_DRIVER_DATE	"20261122"
+#define FAKEGPU_DRIVER_MAJOR	1
+#define FAKEGPU_DRIVER_MINOR	0
+
+/*
+ * A flip event waits in the driver until the device reports the commit as
+ * latched (HEAD_STATUS.PENDING clear). If the device never clears it we give
+ * up after this many vblanks and complete the event anyway, so userspace and
+ * the atomic helpers (flip_done) never hang on a broken device.
+ */
+#define FAKEGPU_LATCH_MAX_VBLANKS	8
+
+/* What the device told us at probe, every value already validated. */
+struct fakegpu_caps {
+	u32 abi_version;
+	u32 flags;		/* FAKEGPU_CAP_* */
+	u32 num_heads;		/* 1..FAKEGPU_MAX_HEADS */
+	u32 planes_per_head;	/* 1..4 (the plane blocks end at the EDID window) */
+	u64 vram_size;		/* bytes, page aligned, <= BAR2 length */
+	u32 max_width;
+	u32 max_height;
+	u32 formats;		/* bit (1 << FAKEGPU_FMT_*) */
+	u32 cursor_width;	/* 0 when there is no cursor plane */
+	u32 cursor_height;
+};
+
+struct fakegpu_device;
+
+/* One head: a CRTC with its planes, encoder and connector. */
+struct fakegpu_head {
+	struct fakegpu_device *fdev;
+	unsigned int index;
+	u32 regs;		/* FAKEGPU_HEAD_BASE(index) */
+
+	struct drm_crtc crtc;
+	struct drm_plane primary;
+	struct drm_plane cursor;
+	bool has_cursor;
+	struct drm_encoder encoder;
+	struct drm_connector connector;
+
+	bool hw_active;		/* head enabled by the last commit (hw_lock) */
+	bool crc_enabled;	/* written under hw_lock, read locklessly in irq */
+
+	/* Protected by drm_device.event_lock. */
+	struct drm_pending_vblank_event *event;
+	unsigned int event_vblanks;	/* vblanks seen while waiting */
+
+	u32 last_crc_frame;	/* irq only */
+	u32 last_frame;		/* last FRAME read, for a device that is gone */
+};
+
+struct fakegpu_device {
+	struct drm_device drm;		/* first: devm_drm_dev_alloc() */
+	struct pci_dev *pdev;
+
+	void __iomem *mmio;
+	resource_size_t mmio_size;
+	resource_size_t vram_base;
+
+	struct fakegpu_caps caps;
+
+	/*
+	 * Serialises programming of shadow registers + COMMIT across heads:
+	 * the commit tail holds it around the plane commit (atomic_begin ..
+	 * atomic_flush), atomic_disable and the CRC source switch take it.
+	 * Without it a CRC switch could latch a half-written configuration.
+	 */
+	struct mutex hw_lock;
+
+	/* IRQ_MASK is read-modify-written from several contexts. */
+	spinlock_t irq_lock;
+	u32 irq_mask;
+	int irq;
+
+	struct work_struct hotplug_work;
+	bool gone;			/* the ID register stopped reading MAGIC */
+
+	struct fakegpu_head heads[FAKEGPU_MAX_HEADS];
+};
+
+static inline struct fakegpu_device *to_fakegpu(const struct drm_device *dev)
+{
+	return container_of(dev, struct fakegpu_device, drm);
+}
+
+static inline struct fakegpu_head *crtc_to_head(const struct drm_crtc *crtc)
+{
+	return container_of(crtc, struct fakegpu_head, crtc);
+}
+
+static inline struct fakegpu_head *connector_to_head(const struct drm_connector *c)
+{
+	return container_of(c, struct fakegpu_head, connector);
+}
+
+/* ---- fakegpu_drv.c: register access ------------------------------------- */
+
+/*
+ * Plain accessors; callers that can run after unplug guard them with
+ * drm_dev_enter()/drm_dev_exit(). The mapping itself stays valid until the
+ * devres teardown, which runs after the IRQ is freed.
+ */
+static inline u32 fakegpu_rd(struct fakegpu_device *fdev, u32 reg)
+{
+	return readl(fdev->mmio + reg);
+}
+
+static inline void fakegpu_wr(struct fakegpu_device *fdev, u32 reg, u32 val)
+{
+	writel(val, fdev->mmio + reg);
+}
+
+static inline u32 fakegpu_head_rd(struct fakegpu_head *head, u32 reg)
+{
+	return readl(head->fdev->mmio + head->regs + reg);
+}
+
+static inline void fakegpu_head_wr(struct fakegpu_head *head, u32 reg, u32 val)
+{
+	writel(val, head->fdev->mmio + head->regs + reg);
+}
+
+static inline void fakegpu_plane_wr(struct fakegpu_head *head, unsigned int plane,
+				    u32 reg, u32 val)
+{
+	writel(val, head->fdev->mmio + head->regs + FAKEGPU_PLANE_BASE(plane) + reg);
+}
+
+bool fakegpu_hw_present(struct fakegpu_device *fdev);
+
+/* ---- fakegpu_kms.c ---------------------------------------------------- */
+
+int fakegpu_kms_init(struct fakegpu_device *fdev);
+u32 fakegpu_fourcc_to_hw(u32 fourcc);
+
+/* ---- fakegpu_irq.c ---------------------------------------------------- */
+
+int fakegpu_irq_init(struct fakegpu_device *fdev);
+void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear);
+int fakegpu_crtc_enable_vblank(struct drm_crtc *crtc);
+void fakegpu_crtc_disable_vblank(struct drm_crtc *crtc);
+u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc);
+void fakegpu_head_arm_event(struct fakegpu_head *head,
+			    struct drm_pending_vblank_event *event, bool committed);
+void fakegpu_head_flush_event(struct fakegpu_head *head);
+
+/* CRC (debugfs crtc-N/crc), in fakegpu_irq.c next to the entry producer. */
+const char *const *fakegpu_crtc_get_crc_sources(struct drm_crtc *crtc,
+						size_t *count);
+int fakegpu_crtc_verify_crc_source(struct drm_crtc *crtc, const char *source,
+				   size_t *values_cnt);
+int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source);
+
+#endif /* FAKEGPU_DRV_H */

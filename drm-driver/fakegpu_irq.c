@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fakegpu: interrupts, vblank, flip completion, CRC entries, hotplug.
+ *
+ * One vector (MSI; INTx as a last resort) for everything. IRQ_STATUS is
+ * write-1-to-clear; IRQ_MASK selects which status bits raise the interrupt.
+ * The driver keeps a copy of IRQ_MASK (fdev->irq_mask) so that vblank
+ * enable/disable, which run from atomic context, never read-modify-write the
+ * device register, and so that the handler ignores status bits nobody asked
+ * for (the device sets status bits whether or not they are masked).
+ */
+
+#include <linux/interrupt.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+
+#include <drm/drm_debugfs_crc.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_print.h>
+#include <drm/drm_probe_helper.h>
+
+#include "fakegpu_drv.h"
+
+/* All hotplug bits: bits 8..15. */
+#define FAKEGPU_IRQ_HOTPLUG_ALL		0x0000ff00u
+
+void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear)
+{
+	unsigned long flags;
+	int idx;
+
+	spin_lock_irqsave(&fdev->irq_lock, flags);
+	fdev->irq_mask = (fdev->irq_mask | set) & ~clear;
+	if (drm_dev_enter(&fdev->drm, &idx)) {
+		fakegpu_wr(fdev, FAKEGPU_REG_IRQ_MASK, fdev->irq_mask);
+		drm_dev_exit(idx);
+	}
+	spin_unlock_irqrestore(&fdev->irq_lock, flags);
+}
+
+/* ---------------------------------------------------------------------- */
+/* vblank and flip events                                                 */
+
+/*
+ * vblank interrupts only while somebody (an event, a waiter, the vblank
+ * core's off-delay) needs them: at 60 Hz per head they are the bulk of the
+ * traffic on the vfio-user socket.
+ */
+int fakegpu_crtc_enable_vblank(struct drm_crtc *crtc)
+{
+	struct fakegpu_head *head = crtc_to_head(crtc);
+
+	if (drm_dev_is_unplugged(crtc->dev) || READ_ONCE(head->fdev->gone))
+		return -ENODEV;
+	fakegpu_irq_update_mask(head->fdev, FAKEGPU_IRQ_VBLANK(head->index), 0);
+	return 0;
+}
+
+void fakegpu_crtc_disable_vblank(struct drm_crtc *crtc)
+{
+	struct fakegpu_head *head = crtc_to_head(crtc);
+
+	fakegpu_irq_update_mask(head->fdev, 0, FAKEGPU_IRQ_VBLANK(head->index));
+}
+
+/*
+ * The device's per-head frame counter (HEAD_FRAME). Used only with ABI >= 1.1,
+ * where it keeps counting across a head's off/on (dev->max_vblank_count is
+ * set then): sequence numbers count the frames the device really displayed,
+ * not vblank interrupts, whose arrival times jitter under emulation.
+ */
+u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc)
+{
+	struct fakegpu_head *head = crtc_to_head(crtc);
+
+	if (!crtc->dev->max_vblank_count || READ_ONCE(head->fdev->gone))
+		return READ_ONCE(head->last_frame);
+	WRITE_ONCE(head->last_frame, fakegpu_head_rd(head, FAKEGPU_HEAD_FRAME));
+	return head->last_frame;
+}
+
+/* Caller holds dev->event_lock. */
+static void fakegpu_head_complete_event(struct fakegpu_head *head)
+{
+	drm_crtc_send_vblank_event(&head->crtc, head->event);
+	head->event = NULL;
+	drm_crtc_vblank_put(&head->crtc);
+}
+
+/*
+ * Called from atomic_flush right after the COMMIT write. The event stays with
+ * the head until the interrupt handler sees the commit latched. With no
+ * COMMIT written (device unplugged) or no vblank interrupt to wait for, it is
+ * completed at once so that nothing waits for a frame that never comes.
+ */
+void fakegpu_head_arm_event(struct fakegpu_head *head,
+			    struct drm_pending_vblank_event *event, bool committed)
+{
+	struct drm_device *dev = head->crtc.dev;
+	bool have_vblank = committed && drm_crtc_vblank_get(&head->crtc) == 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->event_lock, flags);
+	if (!have_vblank) {
+		drm_crtc_send_vblank_event(&head->crtc, event);
+	} else {
+		/*
+		 * The helpers wait for flip_done before the next commit on this
+		 * CRTC, so a leftover event means that wait timed out (device
+		 * stopped sending vblanks): complete it rather than leak it.
+		 */
+		if (head->event) {
+			drm_err_ratelimited(dev, "head %u: previous flip never latched\n",
+					    head->index);
+			fakegpu_head_complete_event(head);
+		}
+		head->event = event;
+		head->event_vblanks = 0;
+	}
+	spin_unlock_irqrestore(&dev->event_lock, flags);
+}
+
+/* Complete a waiting event now (head switched off, device gone). */
+void fakegpu_head_flush_event(struct fakegpu_head *head)
+{
+	struct drm_device *dev = head->crtc.dev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->event_lock, flags);
+	if (head->event)
+		fakegpu_head_complete_event(head);
+	spin_unlock_irqrestore(&dev->event_lock, flags);
+}
+
+static void fakegpu_head_crc(struct fakegpu_head *head)
+{
+	u32 frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
+	u32 crc;
+
+	/* The device computes one CRC per frame; report each one once. */
+	if (frame == READ_ONCE(head->last_crc_frame))
+		return;
+	WRITE_ONCE(head->last_crc_frame, frame);
+	crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
+	/* Numbered like the vblank events igt compares them with. */
+	drm_crtc_add_crc_entry(&head->crtc, true,
+			       (u32)drm_crtc_vblank_count(&head->crtc), &crc);
+}
+
+static void fakegpu_head_vblank(struct fakegpu_head *head)
+{
+	struct drm_device *dev = head->crtc.dev;
+	u32 status;
+
+	drm_crtc_handle_vblank(&head->crtc);
+
+	if (READ_ONCE(head->crc_enabled))
+		fakegpu_head_crc(head);
+
+	spin_lock(&dev->event_lock);
+	if (head->event) {
+		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
+		if (status == ~0u || !(status & FAKEGPU_HEAD_STATUS_PENDING)) {
+			fakegpu_head_complete_event(head);
+		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
+			drm_err_ratelimited(dev, "head %u: commit not latched after %u vblanks, completing the flip anyway\n",
+					    head->index, head->event_vblanks);
+			fakegpu_head_complete_event(head);
+		}
+	}
+	spin_unlock(&dev->event_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* CRC                                                                    */
+
+static const char *const fakegpu_crc_sources[] = { "auto" };
+
+const char *const *fakegpu_crtc_get_crc_sources(struct drm_crtc *crtc,
+						size_t *count)
+{
+	*count = ARRAY_SIZE(fakegpu_crc_sources);
+	return fakegpu_crc_sources;
+}
+
+int fakegpu_crtc_verify_crc_source(struct drm_crtc *crtc, const char *source,
+				   size_t *values_cnt)
+{
+	if (source && strcmp(source, "auto")) {
+		drm_dbg_driver(crtc->dev, "unknown CRC source '%s'\n", source);
+		return -EINVAL;
+	}
+	*values_cnt = 1;
+	return 0;
+}
+
+/*
+ * HEAD_CTRL_CRC is a shadow bit like any other: it takes effect with a
+ * COMMIT. Under hw_lock the shadows always hold the last committed state, so
+ * re-committing them with only the CRC bit changed is safe.
+ */
+int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
+{
+	struct fakegpu_head *head = crtc_to_head(crtc);
+	struct fakegpu_device *fdev = head->fdev;
+	bool enable = source && !strcmp(source, "auto");
+	int idx, ret = 0;
+
+	mutex_lock(&fdev->hw_lock);
+	if (!drm_dev_enter(crtc->dev, &idx)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (enable)	/* do not report a CRC left from an earlier session */
+		WRITE_ONCE(head->last_crc_frame,
+			   fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME));
+	WRITE_ONCE(head->crc_enabled, enable);
+	if (head->hw_active) {
+		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |
+				(enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
+		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+	}
+	drm_dev_exit(idx);
+out:
+	mutex_unlock(&fdev->hw_lock);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Interrupt handler                                                      */
+
+static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
+{
+	struct fakegpu_device *fdev = arg;
+	u32 status, mask;
+	unsigned int i;
+
+	status = fakegpu_rd(fdev, FAKEGPU_REG_IRQ_STATUS);
+	if (!status)
+		return IRQ_NONE;	/* shared INTx: not ours */
+	if (status & ~FAKEGPU_IRQ_ALL) {
+		/* Bits no working device sets: it is gone (all-ones) or broken. */
+		if (fakegpu_hw_present(fdev))
+			drm_err_ratelimited(&fdev->drm, "bogus IRQ_STATUS %#010x\n", status);
+		return IRQ_NONE;
+	}
+
+	/* Ack first: an event arriving while we work raises a new interrupt. */
+	fakegpu_wr(fdev, FAKEGPU_REG_IRQ_STATUS, status);
+
+	mask = READ_ONCE(fdev->irq_mask);
+	status &= mask;
+
+	for (i = 0; i < fdev->caps.num_heads; i++) {
+		struct fakegpu_head *head = &fdev->heads[i];
+
+		if (status & FAKEGPU_IRQ_ERROR(i))
+			drm_err_ratelimited(&fdev->drm, "head %u: device refused a commit (error code %u)\n",
+					    i, fakegpu_head_rd(head, FAKEGPU_HEAD_ERROR_CODE));
+		if (status & FAKEGPU_IRQ_VBLANK(i))
+			fakegpu_head_vblank(head);
+	}
+
+	/* Detection reads registers and takes mode_config locks: not here. */
+	if (status & FAKEGPU_IRQ_HOTPLUG_ALL)
+		schedule_work(&fdev->hotplug_work);
+
+	return IRQ_HANDLED;
+}
+
+static void fakegpu_hotplug_work_func(struct work_struct *work)
+{
+	struct fakegpu_device *fdev = container_of(work, struct fakegpu_device,
+						   hotplug_work);
+	int idx;
+
+	if (!drm_dev_enter(&fdev->drm, &idx))
+		return;
+	/* Re-probes every connector and sends one uevent if any changed. */
+	drm_helper_hpd_irq_event(&fdev->drm);
+	drm_dev_exit(idx);
+}
+
+/* devres action: runs before the IRQ is freed (reverse order of setup). */
+static void fakegpu_irq_fini(void *arg)
+{
+	struct fakegpu_device *fdev = arg;
+	unsigned long flags;
+
+	/* Silence the device (a vanished one ignores the write), then drain. */
+	spin_lock_irqsave(&fdev->irq_lock, flags);
+	fdev->irq_mask = 0;
+	fakegpu_wr(fdev, FAKEGPU_REG_IRQ_MASK, 0);
+	spin_unlock_irqrestore(&fdev->irq_lock, flags);
+	synchronize_irq(fdev->irq);
+	cancel_work_sync(&fdev->hotplug_work);
+}
+
+int fakegpu_irq_init(struct fakegpu_device *fdev)
+{
+	struct pci_dev *pdev = fdev->pdev;
+	struct drm_device *dev = &fdev->drm;
+	u32 set = 0;
+	unsigned int i;
+	int ret;
+
+	INIT_WORK(&fdev->hotplug_work, fakegpu_hotplug_work_func);
+
+	/*
+	 * An MSI is a memory write by the device: without bus mastering QEMU
+	 * drops every one of them silently.
+	 */
+	pci_set_master(pdev);
+
+	/*
+	 * MSI first, on its own, so that its failure is logged with the reason:
+	 * the INTx fallback works but is a performance cliff under vfio-user.
+	 */
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+	if (ret < 0) {
+		drm_warn(dev, "MSI unavailable (%d), using INTx: QEMU's vfio-user client stops mapping BARs while INTx is pending, VRAM access will be slow\n",
+			 ret);
+		ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
+		if (ret < 0) {
+			drm_err(dev, "no interrupt vector: %d\n", ret);
+			return ret;
+		}
+	}
+
+	fdev->irq = pci_irq_vector(pdev, 0);
+	if (fdev->irq < 0)
+		return fdev->irq;
+
+	/* Shared only matters for the INTx fallback. */
+	ret = devm_request_irq(&pdev->dev, fdev->irq, fakegpu_irq_handler,
+			       IRQF_SHARED, FAKEGPU_DRIVER_NAME, fdev);
+	if (ret) {
+		drm_err(dev, "cannot request IRQ %d: %d\n", fdev->irq, ret);
+		return ret;
+	}
+	ret = devm_add_action_or_reset(&pdev->dev, fakegpu_irq_fini, fdev);
+	if (ret)
+		return ret;
+
+	/* Refusals are always reported; hotplug if the device has it. */
+	for (i = 0; i < fdev->caps.num_heads; i++) {
+		set |= FAKEGPU_IRQ_ERROR(i);
+		if (fdev->caps.flags & FAKEGPU_CAP_HOTPLUG)
+			set |= FAKEGPU_IRQ_HOTPLUG(i);
+	}
+	fakegpu_irq_update_mask(fdev, set, 0);
+	return 0;
+}
