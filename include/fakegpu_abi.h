@@ -43,12 +43,17 @@
 #define FAKEGPU_ID_MAGIC		0x46414b45 /* "FAKE" */
 #define FAKEGPU_REG_ABI_VERSION		0x0004	/* RO: major << 16 | minor */
 #define FAKEGPU_ABI_MAJOR		1
-#define FAKEGPU_ABI_MINOR		1	/* 1.1: FRAME no longer restarts on enable */
+#define FAKEGPU_ABI_MINOR		2
+/* 1.1: FRAME no longer restarts on enable. 1.2: overlay plane, plane alpha,
+ * blend mode and zpos, gamma LUT, writeback. */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)
 #define   FAKEGPU_CAP_CRC		(1u << 1)
 #define   FAKEGPU_CAP_HOTPLUG		(1u << 2)
+#define   FAKEGPU_CAP_OVERLAY		(1u << 3) /* 1.2: plane 2 is an overlay */
+#define   FAKEGPU_CAP_GAMMA		(1u << 4) /* 1.2: per-head gamma LUT */
+#define   FAKEGPU_CAP_WRITEBACK		(1u << 5) /* 1.2: per-head writeback */
 #define FAKEGPU_REG_NUM_HEADS		0x000c	/* RO: 1..FAKEGPU_MAX_HEADS */
 #define FAKEGPU_REG_VRAM_SIZE_LO	0x0010	/* RO: VRAM bytes, == BAR2 size */
 #define FAKEGPU_REG_VRAM_SIZE_HI	0x0014
@@ -68,7 +73,8 @@
 #define FAKEGPU_IRQ_VBLANK(h)		(1u << (h))		/* bits 0..7 */
 #define FAKEGPU_IRQ_HOTPLUG(h)		(1u << (8 + (h)))	/* bits 8..15 */
 #define FAKEGPU_IRQ_ERROR(h)		(1u << (16 + (h)))	/* bits 16..23 */
-#define FAKEGPU_IRQ_ALL			0x00ffffffu
+#define FAKEGPU_IRQ_WRITEBACK(h)	(1u << (24 + (h)))	/* bits 24..31, 1.2 */
+#define FAKEGPU_IRQ_ALL			0xffffffffu
 
 /* Pixel formats (FAKEGPU_PLANE_FORMAT values). */
 #define FAKEGPU_FMT_XRGB8888		1	/* DRM_FORMAT_XRGB8888 */
@@ -103,6 +109,38 @@
 #define   FAKEGPU_CONN_CONNECTED	(1u << 0)
 #define FAKEGPU_HEAD_EDID_SIZE		0x034	/* RO: bytes in the EDID window */
 
+/*
+ * Gamma (1.2, FAKEGPU_CAP_GAMMA): a 256-entry LUT per head applied to the
+ * composed frame (and so to screenshots and the CRC). The LUT is a shadow
+ * latched with the next commit, like GAMMA_CTRL. Write GAMMA_INDEX, then
+ * GAMMA_DATA once per entry (the index auto-increments; reads too). An entry
+ * is 0x00RRGGBB: output value of each channel for input value INDEX.
+ */
+#define FAKEGPU_HEAD_GAMMA_CTRL		0x040	/* shadow: bit 0 enable */
+#define   FAKEGPU_GAMMA_CTRL_ENABLE	(1u << 0)
+#define FAKEGPU_HEAD_GAMMA_INDEX	0x044	/* RW: 0..255 */
+#define FAKEGPU_HEAD_GAMMA_DATA		0x048	/* RW: entry at INDEX, INDEX++ */
+#define FAKEGPU_GAMMA_SIZE		256
+
+/*
+ * Writeback (1.2, FAKEGPU_CAP_WRITEBACK): one-shot. A commit that latches with
+ * WB_CTRL.ENABLE makes the engine write the frame it composes at that vblank
+ * (after gamma, WIDTH x HEIGHT) into VRAM at WB_OFFSET with WB_PITCH in
+ * WB_FORMAT (XRGB8888 or ARGB8888, alpha 0xff), then set WB_STATUS.DONE and
+ * raise IRQ_WRITEBACK(h). A window outside VRAM sets WB_STATUS.ERROR instead
+ * (also with IRQ_WRITEBACK); the display commit itself is not refused.
+ * The engine clears its latched ENABLE after each writeback.
+ */
+#define FAKEGPU_HEAD_WB_CTRL		0x050	/* shadow: bit 0 enable */
+#define   FAKEGPU_WB_CTRL_ENABLE	(1u << 0)
+#define FAKEGPU_HEAD_WB_OFFSET_LO	0x054	/* shadow */
+#define FAKEGPU_HEAD_WB_OFFSET_HI	0x058	/* shadow */
+#define FAKEGPU_HEAD_WB_PITCH		0x05c	/* shadow */
+#define FAKEGPU_HEAD_WB_FORMAT		0x060	/* shadow: FAKEGPU_FMT_* */
+#define FAKEGPU_HEAD_WB_STATUS		0x064	/* RO */
+#define   FAKEGPU_WB_STATUS_DONE	(1u << 0) /* cleared by the next WB commit */
+#define   FAKEGPU_WB_STATUS_ERROR	(1u << 1)
+
 /* Why a commit was refused (FAKEGPU_HEAD_ERROR_CODE). */
 #define FAKEGPU_ERR_NONE		0
 #define FAKEGPU_ERR_MODE		1	/* size/refresh out of range */
@@ -113,10 +151,16 @@
 
 /*
  * Planes: FAKEGPU_REG_PLANES_PER_HEAD blocks per head, all shadow registers.
- * Plane 0 is the primary plane, plane 1 the cursor (ARGB8888 only).
+ * Plane 0 is the primary plane, plane 1 the cursor (ARGB8888 only), plane 2
+ * (1.2, FAKEGPU_CAP_OVERLAY) an overlay. The engine starts from black and
+ * blends the enabled planes in ascending ZPOS (ties: lower plane index
+ * first), each with its BLEND mode and plane ALPHA (DRM's formulas); formats
+ * without alpha have pixel alpha 1. No scaling: SRC_W/H are also the size
+ * on screen.
  */
 #define FAKEGPU_PLANE_PRIMARY		0
 #define FAKEGPU_PLANE_CURSOR		1
+#define FAKEGPU_PLANE_OVERLAY		2
 #define FAKEGPU_PLANE_BASE(p)		(0x100 + (p) * 0x40)
 #define FAKEGPU_PLANE_CTRL		0x00
 #define   FAKEGPU_PLANE_CTRL_ENABLE	(1u << 0)
@@ -130,6 +174,12 @@
 #define FAKEGPU_PLANE_SRC_H		0x20
 #define FAKEGPU_PLANE_DST_X		0x24	/* signed: position on the head */
 #define FAKEGPU_PLANE_DST_Y		0x28	/* signed */
+#define FAKEGPU_PLANE_ALPHA		0x2c	/* 1.2: 0..0xffff, reset 0xffff */
+#define FAKEGPU_PLANE_BLEND		0x30	/* 1.2: FAKEGPU_BLEND_* */
+#define   FAKEGPU_BLEND_PREMULTI	0	/* reset value: DRM's default */
+#define   FAKEGPU_BLEND_COVERAGE	1
+#define   FAKEGPU_BLEND_NONE		2	/* pixel alpha ignored */
+#define FAKEGPU_PLANE_ZPOS		0x34	/* 1.2: reset: the plane index */
 
 #define FAKEGPU_EDID_WINDOW		0x200	/* 512 bytes: EDID, 4 blocks max */
 #define FAKEGPU_EDID_MAX		512
