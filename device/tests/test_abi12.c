@@ -448,6 +448,7 @@ static void test_blend_modes(void **state)
 	assert_int_equal(expect_px(FAKEGPU_BLEND_PREMULTI, 0xffff, 0x80808080, true, BG), 0x99b3cc);
 	assert_int_equal(expect_px(FAKEGPU_BLEND_COVERAGE, 0x8000, 0x80f04080, true, BG), 0x625c93);
 	assert_int_equal(expect_px(FAKEGPU_BLEND_NONE, 0x8000, 0x00f04080, true, BG), 0x92538c);
+	assert_int_equal(expect_px(FAKEGPU_BLEND_PREMULTI, 0xffff, 0x00f04080, true, BG), 0xffa6ff);
 }
 
 /* Lowest plane with coverage blending over black, and planes over planes. */
