@@ -7,7 +7,6 @@
 #   make bench   benchmarks (print figures; see docs/performance.md)
 
 TOOLBOX := scripts/toolbox.sh
-KVER    ?= 6.12.107+deb13-amd64
 
 all: build
 
@@ -17,7 +16,7 @@ toolbox:
 build: toolbox
 	$(TOOLBOX) run make -C /src/device all tests
 	$(TOOLBOX) run make -C /src/userspace-tests
-	$(TOOLBOX) run make -C /src/drm-driver install KVER=$(KVER)
+	$(TOOLBOX) run make -C /src/drm-driver install
 
 test:
 	scripts/run-tests.sh
@@ -31,6 +30,6 @@ bench: build
 
 clean:
 	rm -rf out device/build userspace-tests/build bench/build
-	-$(TOOLBOX) run make -C /src/drm-driver clean KVER=$(KVER)
+	-$(TOOLBOX) run make -C /src/drm-driver clean
 
 .PHONY: all toolbox build test demo bench clean
