@@ -24,6 +24,13 @@
 /* All hotplug bits: bits 8..15. */
 #define FAKEGPU_IRQ_HOTPLUG_ALL		0x0000ff00u
 
+/*
+ * A CRC_FRAME further than this from HEAD_FRAME is not a frame we can place
+ * in the vblank sequence (device bug, or a head off for a long time): it is
+ * then numbered with the current sequence.
+ */
+#define FAKEGPU_CRC_MAX_BEHIND		1024
+
 void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear)
 {
 	unsigned long flags;
@@ -132,19 +139,60 @@ void fakegpu_head_flush_event(struct fakegpu_head *head)
 	spin_unlock_irqrestore(&dev->event_lock, flags);
 }
 
+/*
+ * DOC: CRC entries
+ *
+ * While HEAD_CTRL.CRC is set the device computes a CRC of every frame it
+ * displays, but it keeps only the last one (HEAD_CRC, with the frame it
+ * belongs to in HEAD_CRC_FRAME). The driver reads it at each vblank
+ * interrupt and adds one entry per new CRC_FRAME, numbered with the DRM
+ * vblank sequence of *that* frame, which is what igt compares with its
+ * vblank and flip events. With ABI >= 1.1 the DRM vblank counter follows
+ * HEAD_FRAME (get_vblank_counter), so the sequence of CRC_FRAME is the
+ * sequence just computed by drm_crtc_handle_vblank() minus how many frames
+ * CRC_FRAME is behind the HEAD_FRAME read there. When the guest is late and
+ * several frames went by between two interrupts, the CRCs of the frames in
+ * between were overwritten before anybody could read them: the stream then
+ * has a gap in its frame numbers rather than entries invented for frames
+ * whose CRC was never read (igt only checks the frames it gets). A vblank
+ * reference is held while a CRC source is set and the head is on, so that
+ * the stream does not stop when the vblank core's off-delay expires.
+ */
 static void fakegpu_head_crc(struct fakegpu_head *head)
 {
-	u32 frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
-	u32 crc;
+	struct drm_crtc *crtc = &head->crtc;
+	u32 frame, again, crc, behind;
+	u64 seq;
 
-	/* The device computes one CRC per frame; report each one once. */
+	frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
 	if (frame == READ_ONCE(head->last_crc_frame))
 		return;
-	WRITE_ONCE(head->last_crc_frame, frame);
 	crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
-	/* Numbered like the vblank events igt compares them with. */
-	drm_crtc_add_crc_entry(&head->crtc, true,
-			       (u32)drm_crtc_vblank_count(&head->crtc), &crc);
+	/* A vblank between the two reads pairs a CRC with the wrong frame. */
+	again = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
+	if (again != frame) {
+		frame = again;
+		crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
+	}
+	if (frame == ~0u && !fakegpu_hw_present(head->fdev))
+		return;
+	WRITE_ONCE(head->last_crc_frame, frame);
+
+	seq = drm_crtc_vblank_count(crtc);
+	if (crtc->dev->max_vblank_count) {
+		/* Frames between the CRC and the HEAD_FRAME behind seq. */
+		behind = READ_ONCE(head->last_frame) - frame;
+		if (behind <= FAKEGPU_CRC_MAX_BEHIND) {
+			seq -= behind;
+		} else if ((s32)behind < 0 && -behind <= FAKEGPU_CRC_MAX_BEHIND) {
+			/* The device moved on since HEAD_FRAME was read. */
+			seq += -behind;
+		} else {
+			drm_dbg_driver(crtc->dev, "head %u: CRC frame %u far from frame %u\n",
+				       head->index, frame, READ_ONCE(head->last_frame));
+		}
+	}
+	drm_crtc_add_crc_entry(crtc, true, (u32)seq, &crc);
 }
 
 static void fakegpu_head_vblank(struct fakegpu_head *head)
@@ -195,6 +243,22 @@ int fakegpu_crtc_verify_crc_source(struct drm_crtc *crtc, const char *source,
 }
 
 /*
+ * Entries are produced from the vblank interrupt: keep it enabled while a CRC
+ * source is set on an active head. Caller holds fdev->hw_lock.
+ */
+void fakegpu_head_crc_vblank_ref(struct fakegpu_head *head, bool want)
+{
+	lockdep_assert_held(&head->fdev->hw_lock);
+
+	if (want && !head->crc_vblank_ref)
+		head->crc_vblank_ref = drm_crtc_vblank_get(&head->crtc) == 0;
+	else if (!want && head->crc_vblank_ref) {
+		drm_crtc_vblank_put(&head->crtc);
+		head->crc_vblank_ref = false;
+	}
+}
+
+/*
  * HEAD_CTRL_CRC is a shadow bit like any other: it takes effect with a
  * COMMIT. Under hw_lock the shadows always hold the last committed state, so
  * re-committing them with only the CRC bit changed is safe.
@@ -220,6 +284,7 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 				(enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 	}
+	fakegpu_head_crc_vblank_ref(head, enable && head->hw_active);
 	drm_dev_exit(idx);
 out:
 	mutex_unlock(&fdev->hw_lock);

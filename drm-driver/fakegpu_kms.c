@@ -2,7 +2,8 @@
 /*
  * fakegpu: KMS objects. Each head of the device is one pipeline:
  *
- *   primary plane (+ cursor plane) -> CRTC -> encoder -> connector
+ *   primary plane (+ cursor, + overlay plane) -> CRTC -> encoder -> connector
+ *                                                    \-> writeback connector
  *
  * DOC: commit model
  *
@@ -24,6 +25,8 @@
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_blend.h>
+#include <drm/drm_color_mgmt.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_edid.h>
 #include <drm/drm_fourcc.h>
@@ -110,17 +113,41 @@ static enum drm_mode_status fakegpu_mode_check(struct fakegpu_device *fdev,
 /* ---------------------------------------------------------------------- */
 /* Planes                                                                 */
 
+/* A head has at most one plane of each type. */
 static struct fakegpu_head *plane_to_head(struct drm_plane *plane)
 {
-	if (plane->type == DRM_PLANE_TYPE_CURSOR)
+	switch (plane->type) {
+	case DRM_PLANE_TYPE_CURSOR:
 		return container_of(plane, struct fakegpu_head, cursor);
-	return container_of(plane, struct fakegpu_head, primary);
+	case DRM_PLANE_TYPE_OVERLAY:
+		return container_of(plane, struct fakegpu_head, overlay);
+	default:
+		return container_of(plane, struct fakegpu_head, primary);
+	}
 }
 
 static unsigned int plane_to_hw(struct drm_plane *plane)
 {
-	return plane->type == DRM_PLANE_TYPE_CURSOR ? FAKEGPU_PLANE_CURSOR :
-						      FAKEGPU_PLANE_PRIMARY;
+	switch (plane->type) {
+	case DRM_PLANE_TYPE_CURSOR:
+		return FAKEGPU_PLANE_CURSOR;
+	case DRM_PLANE_TYPE_OVERLAY:
+		return FAKEGPU_PLANE_OVERLAY;
+	default:
+		return FAKEGPU_PLANE_PRIMARY;
+	}
+}
+
+static u32 fakegpu_blend_to_hw(u16 mode)
+{
+	switch (mode) {
+	case DRM_MODE_BLEND_PIXEL_NONE:
+		return FAKEGPU_BLEND_NONE;
+	case DRM_MODE_BLEND_COVERAGE:
+		return FAKEGPU_BLEND_COVERAGE;
+	default:
+		return FAKEGPU_BLEND_PREMULTI;
+	}
 }
 
 static int fakegpu_plane_helper_atomic_check(struct drm_plane *plane,
@@ -227,6 +254,15 @@ static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
 			 drm_rect_height(&new_state->src) >> 16);
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_DST_X, (u32)new_state->dst.x1);
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_DST_Y, (u32)new_state->dst.y1);
+	if (fakegpu_caps_have_blend(&head->fdev->caps)) {
+		/* Reset values (opaque, pre-multiplied) without the properties. */
+		fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_ALPHA, new_state->alpha);
+		fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_BLEND,
+				 fakegpu_blend_to_hw(new_state->pixel_blend_mode));
+		/* mode_config.normalize_zpos: unique, 0..planes-1 on the CRTC. */
+		fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_ZPOS,
+				 new_state->normalized_zpos);
+	}
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
 out:
 	drm_dev_exit(idx);
@@ -316,6 +352,8 @@ static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 	fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_PRIMARY);
 	if (head->has_cursor)
 		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_CURSOR);
+	if (head->has_overlay)
+		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_OVERLAY);
 	fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 
 	/*
@@ -346,6 +384,7 @@ static void fakegpu_crtc_helper_atomic_disable(struct drm_crtc *crtc,
 		drm_dev_exit(idx);
 	}
 	head->hw_active = false;
+	fakegpu_head_crc_vblank_ref(head, false);
 	mutex_unlock(&fdev->hw_lock);
 
 	drm_crtc_vblank_off(crtc);
@@ -403,6 +442,8 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 
 	if (event)
 		fakegpu_head_arm_event(head, event, committed);
+
+	fakegpu_head_crc_vblank_ref(head, head->crc_enabled && head->hw_active);
 }
 
 static const struct drm_crtc_helper_funcs fakegpu_crtc_helper_funcs = {
@@ -428,13 +469,22 @@ static const struct drm_crtc_funcs fakegpu_crtc_funcs = {
 	FAKEGPU_CRTC_FUNCS,
 };
 
-/* Only with FAKEGPU_CAP_CRC: the debugfs crc files exist iff set_crc_source does. */
-static const struct drm_crtc_funcs fakegpu_crtc_crc_funcs = {
-	FAKEGPU_CRTC_FUNCS,
-	.get_crc_sources	= fakegpu_crtc_get_crc_sources,
-	.verify_crc_source	= fakegpu_crtc_verify_crc_source,
-	.set_crc_source		= fakegpu_crtc_set_crc_source,
-};
+/*
+ * The optional hooks exist iff the device has the capability behind them.
+ * (No gamma_set: the core maps the legacy gamma ioctl onto GAMMA_LUT.)
+ */
+static void fakegpu_crtc_funcs_init(struct fakegpu_device *fdev)
+{
+	struct drm_crtc_funcs *funcs = &fdev->crtc_funcs;
+
+	*funcs = fakegpu_crtc_funcs;
+	/* The debugfs crc files exist iff set_crc_source does. */
+	if (fdev->caps.flags & FAKEGPU_CAP_CRC) {
+		funcs->get_crc_sources = fakegpu_crtc_get_crc_sources;
+		funcs->verify_crc_source = fakegpu_crtc_verify_crc_source;
+		funcs->set_crc_source = fakegpu_crtc_set_crc_source;
+	}
+}
 
 /* ---------------------------------------------------------------------- */
 /* Encoder and connector                                                  */
@@ -580,6 +630,48 @@ static const struct drm_mode_config_helper_funcs fakegpu_mode_config_helper_func
 /* ---------------------------------------------------------------------- */
 /* Heads                                                                  */
 
+static int fakegpu_plane_init_blend(struct drm_plane *plane, unsigned int zpos,
+				    unsigned int max_zpos)
+{
+	int ret;
+
+	ret = drm_plane_create_alpha_property(plane);
+	if (ret)
+		return ret;
+	ret = drm_plane_create_blend_mode_property(plane,
+						   BIT(DRM_MODE_BLEND_PIXEL_NONE) |
+						   BIT(DRM_MODE_BLEND_PREMULTI) |
+						   BIT(DRM_MODE_BLEND_COVERAGE));
+	if (ret)
+		return ret;
+	return drm_plane_create_zpos_property(plane, zpos, 0, max_zpos);
+}
+
+/*
+ * ABI 1.2: alpha, pixel blend mode and zpos on every plane of the head. The
+ * default stacking is primary, overlay, cursor (cursor on top, as
+ * userspace expects), whatever the device's reset ZPOS (the plane index):
+ * the driver always writes the normalized zpos.
+ */
+static int fakegpu_head_init_blend(struct fakegpu_head *head)
+{
+	unsigned int max_zpos = head->has_cursor + head->has_overlay;
+	unsigned int zpos = 0;
+	int ret;
+
+	ret = fakegpu_plane_init_blend(&head->primary, zpos++, max_zpos);
+	if (ret)
+		return ret;
+	if (head->has_overlay) {
+		ret = fakegpu_plane_init_blend(&head->overlay, zpos++, max_zpos);
+		if (ret)
+			return ret;
+	}
+	if (head->has_cursor)
+		ret = fakegpu_plane_init_blend(&head->cursor, zpos, max_zpos);
+	return ret;
+}
+
 static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 			     const u32 *formats, unsigned int num_formats)
 {
@@ -618,10 +710,26 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 		cursor = &head->cursor;
 	}
 
+	if (fdev->caps.flags & FAKEGPU_CAP_OVERLAY) {
+		ret = drm_universal_plane_init(dev, &head->overlay, BIT(index),
+					       &fakegpu_plane_funcs, formats,
+					       num_formats, NULL,
+					       DRM_PLANE_TYPE_OVERLAY,
+					       "head-%u-overlay", index);
+		if (ret)
+			return ret;
+		drm_plane_helper_add(&head->overlay, &fakegpu_plane_helper_funcs);
+		head->has_overlay = true;
+	}
+
+	if (fakegpu_caps_have_blend(&fdev->caps)) {
+		ret = fakegpu_head_init_blend(head);
+		if (ret)
+			return ret;
+	}
+
 	ret = drm_crtc_init_with_planes(dev, crtc, &head->primary, cursor,
-					fdev->caps.flags & FAKEGPU_CAP_CRC ?
-					&fakegpu_crtc_crc_funcs : &fakegpu_crtc_funcs,
-					"head-%u", index);
+					&fdev->crtc_funcs, "head-%u", index);
 	if (ret)
 		return ret;
 	drm_crtc_helper_add(crtc, &fakegpu_crtc_helper_funcs);
@@ -677,6 +785,9 @@ int fakegpu_kms_init(struct fakegpu_device *fdev)
 	}
 	dev->mode_config.funcs = &fakegpu_mode_config_funcs;
 	dev->mode_config.helper_private = &fakegpu_mode_config_helper_funcs;
+	/* The device wants distinct ZPOS values; ties would be by plane index. */
+	dev->mode_config.normalize_zpos = fakegpu_caps_have_blend(&fdev->caps);
+	fakegpu_crtc_funcs_init(fdev);
 
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		ret = fakegpu_head_init(fdev, i, formats, n);
