@@ -311,6 +311,16 @@ static int fakegpu_crtc_helper_atomic_check(struct drm_crtc *crtc,
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	enum drm_mode_status status;
 
+	/* The core accepts a GAMMA_LUT blob of any whole number of entries. */
+	if (crtc_state->color_mgmt_changed && crtc_state->gamma_lut &&
+	    drm_color_lut_size(crtc_state->gamma_lut) != FAKEGPU_GAMMA_SIZE) {
+		drm_dbg_atomic(crtc->dev, "[CRTC:%d:%s] gamma LUT of %d entries, need %u\n",
+			       crtc->base.id, crtc->name,
+			       drm_color_lut_size(crtc_state->gamma_lut),
+			       FAKEGPU_GAMMA_SIZE);
+		return -EINVAL;
+	}
+
 	if (!crtc_state->active)
 		return 0;
 	status = fakegpu_mode_check(to_fakegpu(crtc->dev), &crtc_state->adjusted_mode);
@@ -399,6 +409,30 @@ static void fakegpu_crtc_helper_atomic_disable(struct drm_crtc *crtc,
 	spin_unlock_irq(&dev->event_lock);
 }
 
+/*
+ * The LUT is a shadow captured by the next COMMIT, like GAMMA_CTRL. DRM
+ * entries are 16 bits per channel, the device's 8. A NULL LUT (the default)
+ * is the identity: gamma off.
+ */
+static void fakegpu_head_write_gamma(struct fakegpu_head *head,
+				     const struct drm_property_blob *blob)
+{
+	const struct drm_color_lut *lut;
+	unsigned int i;
+
+	if (!blob) {
+		fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_CTRL, 0);
+		return;
+	}
+	lut = blob->data;	/* FAKEGPU_GAMMA_SIZE entries: atomic_check */
+	fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_INDEX, 0);
+	for (i = 0; i < FAKEGPU_GAMMA_SIZE; i++)
+		fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_DATA,
+				(lut[i].red >> 8) << 16 | (lut[i].green >> 8) << 8 |
+				lut[i].blue >> 8);
+	fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_CTRL, FAKEGPU_GAMMA_CTRL_ENABLE);
+}
+
 static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 					     struct drm_atomic_state *state)
 {
@@ -422,6 +456,13 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		fakegpu_head_wr(head, FAKEGPU_HEAD_REFRESH_MHZ,
 				fakegpu_mode_refresh_mhz(mode));
 		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, ctrl);
+		/*
+		 * Also on a modeset: a device reset (probe, resume) cleared
+		 * the LUT that the DRM state still holds.
+		 */
+		if (head->has_gamma && (crtc_state->color_mgmt_changed ||
+					drm_atomic_crtc_needs_modeset(crtc_state)))
+			fakegpu_head_write_gamma(head, crtc_state->gamma_lut);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 		head->hw_active = true;
 		/*
@@ -733,6 +774,14 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 	if (ret)
 		return ret;
 	drm_crtc_helper_add(crtc, &fakegpu_crtc_helper_funcs);
+
+	if (fdev->caps.flags & FAKEGPU_CAP_GAMMA) {
+		ret = drm_mode_crtc_set_gamma_size(crtc, FAKEGPU_GAMMA_SIZE);
+		if (ret)
+			return ret;
+		drm_crtc_enable_color_mgmt(crtc, 0, false, FAKEGPU_GAMMA_SIZE);
+		head->has_gamma = true;
+	}
 
 	ret = drm_encoder_init(dev, encoder, &fakegpu_encoder_funcs,
 			       DRM_MODE_ENCODER_VIRTUAL, "head-%u", index);
