@@ -187,6 +187,9 @@ bool fakegpu_hw_present(struct fakegpu_device *fdev);
 
 int fakegpu_kms_init(struct fakegpu_device *fdev);
 u32 fakegpu_fourcc_to_hw(u32 fourcc);
+void fakegpu_head_wb_queue(struct fakegpu_head *head,
+			   struct drm_connector_state *conn_state);
+void fakegpu_head_wb_cancel(struct fakegpu_head *head, int status);
 
 /* ---- fakegpu_irq.c ---------------------------------------------------- */
 

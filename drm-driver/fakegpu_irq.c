@@ -292,6 +292,29 @@ out:
 }
 
 /* ---------------------------------------------------------------------- */
+/* Writeback completion                                                   */
+
+static void fakegpu_head_writeback(struct fakegpu_head *head)
+{
+	u32 status = fakegpu_head_rd(head, FAKEGPU_HEAD_WB_STATUS);
+
+	/* A completion without a queued job must not reach the core (WARN). */
+	if (atomic_dec_if_positive(&head->wb_pending) < 0) {
+		drm_err_ratelimited(&head->fdev->drm, "head %u: writeback interrupt without a job (WB_STATUS %#x)\n",
+				    head->index, status);
+		return;
+	}
+	/* All-ones (device gone) has ERROR set too. */
+	if ((status & FAKEGPU_WB_STATUS_ERROR) || !(status & FAKEGPU_WB_STATUS_DONE)) {
+		drm_err_ratelimited(&head->fdev->drm, "head %u: writeback failed (WB_STATUS %#x)\n",
+				    head->index, status);
+		drm_writeback_signal_completion(&head->wb, -EIO);
+		return;
+	}
+	drm_writeback_signal_completion(&head->wb, 0);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Interrupt handler                                                      */
 
 static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
@@ -319,9 +342,15 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		struct fakegpu_head *head = &fdev->heads[i];
 
-		if (status & FAKEGPU_IRQ_ERROR(i))
+		if (status & FAKEGPU_IRQ_WRITEBACK(i))
+			fakegpu_head_writeback(head);
+		if (status & FAKEGPU_IRQ_ERROR(i)) {
 			drm_err_ratelimited(&fdev->drm, "head %u: device refused a commit (error code %u)\n",
 					    i, fakegpu_head_rd(head, FAKEGPU_HEAD_ERROR_CODE));
+			/* A refused commit never latches: its writeback never comes. */
+			if (head->has_wb)
+				fakegpu_head_wb_cancel(head, -EIO);
+		}
 		if (status & FAKEGPU_IRQ_VBLANK(i))
 			fakegpu_head_vblank(head);
 	}
@@ -351,6 +380,7 @@ static void fakegpu_irq_fini(void *arg)
 {
 	struct fakegpu_device *fdev = arg;
 	unsigned long flags;
+	unsigned int i;
 
 	/* Silence the device (a vanished one ignores the write), then drain. */
 	spin_lock_irqsave(&fdev->irq_lock, flags);
@@ -359,6 +389,11 @@ static void fakegpu_irq_fini(void *arg)
 	spin_unlock_irqrestore(&fdev->irq_lock, flags);
 	synchronize_irq(fdev->irq);
 	cancel_work_sync(&fdev->hotplug_work);
+
+	/* No completion interrupt will come any more. */
+	for (i = 0; i < fdev->caps.num_heads; i++)
+		if (fdev->heads[i].has_wb)
+			fakegpu_head_wb_cancel(&fdev->heads[i], -ENODEV);
 }
 
 int fakegpu_irq_init(struct fakegpu_device *fdev)
@@ -407,11 +442,16 @@ int fakegpu_irq_init(struct fakegpu_device *fdev)
 	if (ret)
 		return ret;
 
-	/* Refusals are always reported; hotplug if the device has it. */
+	/*
+	 * Refusals are always reported; hotplug and writeback completion if
+	 * the device has them (heads are initialised: kms_init runs first).
+	 */
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		set |= FAKEGPU_IRQ_ERROR(i);
 		if (fdev->caps.flags & FAKEGPU_CAP_HOTPLUG)
 			set |= FAKEGPU_IRQ_HOTPLUG(i);
+		if (fdev->heads[i].has_wb)
+			set |= FAKEGPU_IRQ_WRITEBACK(i);
 	}
 	fakegpu_irq_update_mask(fdev, set, 0);
 	return 0;

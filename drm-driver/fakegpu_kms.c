@@ -37,6 +37,7 @@
 #include <drm/drm_modeset_helper_vtables.h>
 #include <drm/drm_print.h>
 #include <drm/drm_probe_helper.h>
+#include <drm/drm_writeback.h>
 
 #include "fakegpu_drv.h"
 
@@ -433,12 +434,42 @@ static void fakegpu_head_write_gamma(struct fakegpu_head *head,
 	fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_CTRL, FAKEGPU_GAMMA_CTRL_ENABLE);
 }
 
+/*
+ * Program the one-shot writeback of the frame this commit latches, and hand
+ * the job to the writeback core before COMMIT: its completion interrupt may
+ * come as soon as the device latches.
+ */
+static void fakegpu_head_write_wb(struct fakegpu_head *head,
+				  struct drm_connector_state *conn_state)
+{
+	struct drm_framebuffer *fb = conn_state->writeback_job->fb;
+	struct drm_gem_vram_object *gbo = drm_gem_vram_of_gem(fb->obj[0]);
+	s64 gpu_addr = drm_gem_vram_offset(gbo);
+	u64 offset;
+
+	fakegpu_head_wb_queue(head, conn_state);
+	if (WARN_ON_ONCE(gpu_addr < 0)) {
+		/* Bug: prepare_writeback_job did not pin the buffer. */
+		fakegpu_head_wb_cancel(head, -EIO);
+		fakegpu_head_wr(head, FAKEGPU_HEAD_WB_CTRL, 0);
+		return;
+	}
+	offset = (u64)gpu_addr + fb->offsets[0];
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_OFFSET_LO, lower_32_bits(offset));
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_OFFSET_HI, upper_32_bits(offset));
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_PITCH, fb->pitches[0]);
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_FORMAT,
+			fakegpu_fourcc_to_hw(fb->format->format));
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
+}
+
 static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 					     struct drm_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	const struct drm_display_mode *mode = &crtc_state->adjusted_mode;
 	struct fakegpu_head *head = crtc_to_head(crtc);
+	struct drm_connector_state *wb_state = NULL;
 	struct drm_pending_vblank_event *event;
 	bool committed = false;
 	u32 ctrl, status;
@@ -446,6 +477,13 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 
 	/* Held by the commit tail around the plane commit. */
 	lockdep_assert_held(&head->fdev->hw_lock);
+
+	if (head->has_wb) {
+		wb_state = drm_atomic_get_new_connector_state(state, &head->wb.base);
+		if (wb_state && (wb_state->crtc != crtc || !wb_state->writeback_job ||
+				 !wb_state->writeback_job->fb))
+			wb_state = NULL;
+	}
 
 	if (drm_dev_enter(crtc->dev, &idx)) {
 		ctrl = FAKEGPU_HEAD_CTRL_ENABLE;
@@ -463,7 +501,16 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		if (head->has_gamma && (crtc_state->color_mgmt_changed ||
 					drm_atomic_crtc_needs_modeset(crtc_state)))
 			fakegpu_head_write_gamma(head, crtc_state->gamma_lut);
+		if (wb_state)
+			fakegpu_head_write_wb(head, wb_state);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+		/*
+		 * One-shot: COMMIT captured the shadows, so clear ENABLE now or
+		 * the next commit (a flip, a CRC switch) would write the frame
+		 * again, into a buffer that may be unpinned by then.
+		 */
+		if (wb_state)
+			fakegpu_head_wr(head, FAKEGPU_HEAD_WB_CTRL, 0);
 		head->hw_active = true;
 		/*
 		 * One read back: it orders the posted writes before the event
@@ -474,6 +521,10 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
 		committed = status != ~0u || fakegpu_hw_present(head->fdev);
 		drm_dev_exit(idx);
+	} else if (wb_state) {
+		/* Nothing will write the buffer: fail the job, do not leak it. */
+		fakegpu_head_wb_queue(head, wb_state);
+		fakegpu_head_wb_cancel(head, -ENODEV);
 	}
 
 	spin_lock_irq(&crtc->dev->event_lock);
@@ -621,6 +672,146 @@ static const struct drm_connector_funcs fakegpu_connector_funcs = {
 	.atomic_duplicate_state	= drm_atomic_helper_connector_duplicate_state,
 	.atomic_destroy_state	= drm_atomic_helper_connector_destroy_state,
 };
+
+/* ---------------------------------------------------------------------- */
+/* Writeback connector                                                    */
+
+/*
+ * DOC: writeback
+ *
+ * With FAKEGPU_CAP_WRITEBACK each head gets a writeback connector for its
+ * CRTC. A job's framebuffer is pinned into VRAM by prepare_writeback_job
+ * (like prepare_fb for planes) and unpinned by cleanup_writeback_job, which
+ * the writeback core runs after the job completed. atomic_flush programs
+ * WB_* and queues the job before the COMMIT; the device writes the frame it
+ * latches (WIDTH x HEIGHT, after gamma) and raises IRQ_WRITEBACK, and the
+ * handler signals the job with WB_STATUS (ERROR: -EIO). A commit the device
+ * refuses (IRQ_ERROR) never latches, so its job is failed with -EIO then.
+ */
+
+static const u32 fakegpu_wb_formats[] = {
+	DRM_FORMAT_XRGB8888,
+	DRM_FORMAT_ARGB8888,	/* written with alpha 0xff */
+};
+
+static int fakegpu_wb_connector_helper_get_modes(struct drm_connector *connector)
+{
+	struct drm_device *dev = connector->dev;
+	int count;
+
+	count = drm_add_modes_noedid(connector, dev->mode_config.max_width,
+				     dev->mode_config.max_height);
+	drm_set_preferred_mode(connector, FAKEGPU_FALLBACK_WIDTH,
+			       FAKEGPU_FALLBACK_HEIGHT);
+	return count;
+}
+
+static int fakegpu_wb_connector_helper_atomic_check(struct drm_connector *connector,
+						    struct drm_atomic_state *state)
+{
+	struct drm_connector_state *conn_state =
+		drm_atomic_get_new_connector_state(state, connector);
+	struct drm_crtc_state *crtc_state;
+	struct drm_framebuffer *fb;
+	u32 hw;
+
+	if (!conn_state->writeback_job || !conn_state->writeback_job->fb)
+		return 0;
+	fb = conn_state->writeback_job->fb;
+
+	/* The core already refuses a job without an active CRTC. */
+	if (!conn_state->crtc)
+		return -EINVAL;
+	crtc_state = drm_atomic_get_crtc_state(state, conn_state->crtc);
+	if (IS_ERR(crtc_state))
+		return PTR_ERR(crtc_state);
+
+	if (fb->width != crtc_state->mode.hdisplay ||
+	    fb->height != crtc_state->mode.vdisplay) {
+		drm_dbg_atomic(connector->dev, "[CONNECTOR:%d:%s] writeback fb %ux%u, mode %ux%u\n",
+			       connector->base.id, connector->name, fb->width,
+			       fb->height, crtc_state->mode.hdisplay,
+			       crtc_state->mode.vdisplay);
+		return -EINVAL;
+	}
+	hw = fakegpu_fourcc_to_hw(fb->format->format);
+	if (hw != FAKEGPU_FMT_XRGB8888 && hw != FAKEGPU_FMT_ARGB8888) {
+		drm_dbg_atomic(connector->dev, "[CONNECTOR:%d:%s] writeback format %p4cc not supported\n",
+			       connector->base.id, connector->name,
+			       &fb->format->format);
+		return -EINVAL;
+	}
+	if (fb->pitches[0] % fb->format->cpp[0])
+		return -EINVAL;
+	return 0;
+}
+
+static int fakegpu_wb_connector_helper_prepare_writeback_job(struct drm_writeback_connector *wb,
+							     struct drm_writeback_job *job)
+{
+	if (!job->fb)
+		return 0;
+	return drm_gem_vram_pin(drm_gem_vram_of_gem(job->fb->obj[0]),
+				DRM_GEM_VRAM_PL_FLAG_VRAM);
+}
+
+/* Runs only for a job that prepare_writeback_job prepared. */
+static void fakegpu_wb_connector_helper_cleanup_writeback_job(struct drm_writeback_connector *wb,
+							      struct drm_writeback_job *job)
+{
+	if (job->fb)
+		drm_gem_vram_unpin(drm_gem_vram_of_gem(job->fb->obj[0]));
+}
+
+static const struct drm_connector_helper_funcs fakegpu_wb_connector_helper_funcs = {
+	.get_modes		= fakegpu_wb_connector_helper_get_modes,
+	.atomic_check		= fakegpu_wb_connector_helper_atomic_check,
+	.prepare_writeback_job	= fakegpu_wb_connector_helper_prepare_writeback_job,
+	.cleanup_writeback_job	= fakegpu_wb_connector_helper_cleanup_writeback_job,
+};
+
+static const struct drm_connector_funcs fakegpu_wb_connector_funcs = {
+	.fill_modes		= drm_helper_probe_single_connector_modes,
+	.destroy		= drm_connector_cleanup,
+	.reset			= drm_atomic_helper_connector_reset,
+	.atomic_duplicate_state	= drm_atomic_helper_connector_duplicate_state,
+	.atomic_destroy_state	= drm_atomic_helper_connector_destroy_state,
+};
+
+/* The connector's checks cover everything; the encoder is internal. */
+static const struct drm_encoder_helper_funcs fakegpu_wb_encoder_helper_funcs;
+
+void fakegpu_head_wb_queue(struct fakegpu_head *head,
+			   struct drm_connector_state *conn_state)
+{
+	drm_writeback_queue_job(&head->wb, conn_state);
+	atomic_inc(&head->wb_pending);
+}
+
+/* Complete every job still queued to the device with @status. */
+void fakegpu_head_wb_cancel(struct fakegpu_head *head, int status)
+{
+	while (atomic_dec_if_positive(&head->wb_pending) >= 0)
+		drm_writeback_signal_completion(&head->wb, status);
+}
+
+static int fakegpu_head_init_wb(struct fakegpu_head *head)
+{
+	struct drm_device *dev = &head->fdev->drm;
+	int ret;
+
+	ret = drm_writeback_connector_init(dev, &head->wb,
+					   &fakegpu_wb_connector_funcs,
+					   &fakegpu_wb_encoder_helper_funcs,
+					   fakegpu_wb_formats,
+					   ARRAY_SIZE(fakegpu_wb_formats),
+					   drm_crtc_mask(&head->crtc));
+	if (ret)
+		return ret;
+	drm_connector_helper_add(&head->wb.base, &fakegpu_wb_connector_helper_funcs);
+	head->has_wb = true;
+	return 0;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Mode config                                                            */
@@ -802,7 +993,13 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 			    DRM_CONNECTOR_POLL_HPD :
 			    DRM_CONNECTOR_POLL_CONNECT | DRM_CONNECTOR_POLL_DISCONNECT;
 
-	return drm_connector_attach_encoder(connector, encoder);
+	ret = drm_connector_attach_encoder(connector, encoder);
+	if (ret)
+		return ret;
+
+	if (fdev->caps.flags & FAKEGPU_CAP_WRITEBACK)
+		return fakegpu_head_init_wb(head);
+	return 0;
 }
 
 int fakegpu_kms_init(struct fakegpu_device *fdev)
