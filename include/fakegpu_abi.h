@@ -113,8 +113,9 @@
  * Gamma (1.2, FAKEGPU_CAP_GAMMA): a 256-entry LUT per head applied to the
  * composed frame (and so to screenshots and the CRC). The LUT is a shadow
  * latched with the next commit, like GAMMA_CTRL. Write GAMMA_INDEX, then
- * GAMMA_DATA once per entry (the index auto-increments; reads too). An entry
- * is 0x00RRGGBB: output value of each channel for input value INDEX.
+ * GAMMA_DATA once per entry (the index auto-increments, wrapping 255 -> 0;
+ * reads too). An entry is 0x00RRGGBB: output value of each channel for input
+ * value INDEX (bits 24..31 reserved). Reset: identity LUT, disabled.
  */
 #define FAKEGPU_HEAD_GAMMA_CTRL		0x040	/* shadow: bit 0 enable */
 #define   FAKEGPU_GAMMA_CTRL_ENABLE	(1u << 0)
@@ -126,10 +127,13 @@
  * Writeback (1.2, FAKEGPU_CAP_WRITEBACK): one-shot. A commit that latches with
  * WB_CTRL.ENABLE makes the engine write the frame it composes at that vblank
  * (after gamma, WIDTH x HEIGHT) into VRAM at WB_OFFSET with WB_PITCH in
- * WB_FORMAT (XRGB8888 or ARGB8888, alpha 0xff), then set WB_STATUS.DONE and
- * raise IRQ_WRITEBACK(h). A window outside VRAM sets WB_STATUS.ERROR instead
- * (also with IRQ_WRITEBACK); the display commit itself is not refused.
- * The engine clears its latched ENABLE after each writeback.
+ * WB_FORMAT (XRGB8888 or ARGB8888; the top byte is written 0xff in both),
+ * then set WB_STATUS.DONE and raise IRQ_WRITEBACK(h). A window outside VRAM,
+ * a pitch that is not a multiple of 4 or < WIDTH * 4, another format, or a
+ * commit that switches the head off sets WB_STATUS.ERROR instead (also with
+ * IRQ_WRITEBACK); the display commit itself is not refused. One-shot: the
+ * COMMIT write that captures WB_CTRL.ENABLE clears it in the shadow (reads
+ * 0 afterwards), so each writeback needs its own WB_CTRL write.
  */
 #define FAKEGPU_HEAD_WB_CTRL		0x050	/* shadow: bit 0 enable */
 #define   FAKEGPU_WB_CTRL_ENABLE	(1u << 0)
@@ -138,7 +142,7 @@
 #define FAKEGPU_HEAD_WB_PITCH		0x05c	/* shadow */
 #define FAKEGPU_HEAD_WB_FORMAT		0x060	/* shadow: FAKEGPU_FMT_* */
 #define FAKEGPU_HEAD_WB_STATUS		0x064	/* RO */
-#define   FAKEGPU_WB_STATUS_DONE	(1u << 0) /* cleared by the next WB commit */
+#define   FAKEGPU_WB_STATUS_DONE	(1u << 0) /* cleared when the next WB commit latches */
 #define   FAKEGPU_WB_STATUS_ERROR	(1u << 1)
 
 /* Why a commit was refused (FAKEGPU_HEAD_ERROR_CODE). */

@@ -2,14 +2,16 @@
 /*
  * Composition rules (docs/device-abi.md, "Composition"):
  *  - the frame starts black (0x00000000);
- *  - the primary plane is copied opaque: XRGB8888 and ARGB8888 keep R,G,B and
- *    drop the top byte; RGB565 is expanded by bit replication
- *    r8 = r5 << 3 | r5 >> 2, g8 = g6 << 2 | g6 >> 4, b8 = b5 << 3 | b5 >> 2;
- *  - the cursor (ARGB8888) is blended over it with DRM's default
- *    "Pre-multiplied" rule, per channel, in integers:
- *      out = min(255, src + (dst * (255 - alpha) + 127) / 255)
+ *  - the enabled planes are blended over it in ascending zpos (ties: lower
+ *    plane index first) with DRM's pixel blend formulas, in integers with one
+ *    rounding to nearest (general_span()); RGB565 is expanded by bit
+ *    replication r8 = r5 << 3 | r5 >> 2, g8 = g6 << 2 | g6 >> 4,
+ *    b8 = b5 << 3 | b5 >> 2; formats without alpha have pixel alpha 255;
  *  - planes are positioned at (dst_x, dst_y) unscaled (src_w x src_h) and
- *    clipped to the head.
+ *    clipped to the head;
+ *  - the gamma LUT, if enabled, maps every channel of the result.
+ * Exact special cases (plain copies, the pre-multiplied 0xffff rule) keep
+ * the common frames fast; they give the general rule's results bit for bit.
  */
 #include <string.h>
 #include <zlib.h>
@@ -109,8 +111,9 @@ static bool plane_span(const struct fg_scanout *s, const struct fg_plane_state *
 	return true;
 }
 
-static void primary_span(const struct fg_plane_state *p, const uint8_t *src,
-			 uint32_t *out, uint32_t n)
+/* Opaque fetch: R, G, B of each source pixel, top byte 0. */
+static void copy_span(const struct fg_plane_state *p, const uint8_t *src,
+		      uint32_t *out, uint32_t n)
 {
 	uint32_t i;
 
@@ -126,9 +129,23 @@ static void primary_span(const struct fg_plane_state *p, const uint8_t *src,
 		}
 		return;
 	}
-	/* XRGB8888, and ARGB8888 which is opaque on the primary plane. */
+	/* XRGB8888, or ARGB8888 where its alpha does not matter. */
 	for (i = 0; i < n; i++)
 		out[i] = load_le32(src + 4 * i) & 0x00ffffffu;
+}
+
+/* Fetch as 0xAARRGGBB: pixel alpha 0xff for formats without alpha. */
+static void fetch_argb(const struct fg_plane_state *p, const uint8_t *src,
+		       uint32_t *out, uint32_t n)
+{
+	if (p->format == FAKEGPU_FMT_ARGB8888) {
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = load_le32(src + 4 * i);
+		return;
+	}
+	copy_span(p, src, out, n);
+	for (uint32_t i = 0; i < n; i++)
+		out[i] |= 0xff000000u;
 }
 
 static inline uint32_t blend_channel(uint32_t src, uint32_t dst, uint32_t alpha)
@@ -138,7 +155,11 @@ static inline uint32_t blend_channel(uint32_t src, uint32_t dst, uint32_t alpha)
 	return v > 255 ? 255 : v;
 }
 
-static void cursor_span(const uint8_t *src, uint32_t *out, uint32_t n)
+/*
+ * Pre-multiplied blend with plane alpha 0xffff: the general rule below
+ * reduces exactly to this (same rounding), kept as the cursor's fast path.
+ */
+static void premulti_span(const uint8_t *src, uint32_t *out, uint32_t n)
 {
 	uint32_t i;
 
@@ -156,54 +177,161 @@ static void cursor_span(const uint8_t *src, uint32_t *out, uint32_t n)
 	}
 }
 
-static void compose_line(const struct fg_scanout *s, const uint8_t *vram,
-			 const bool readable[FG_PLANES], uint32_t y, uint32_t *line)
+/*
+ * General rule (docs/device-abi.md, "Composition"), exact rational weights
+ * over BLEND_DEN = 255 * 65535, one rounding to nearest (no ties: the
+ * denominator is odd), clamped to 255:
+ *   out = min(255, (s * fgw + d * bgw + (BLEND_DEN - 1) / 2) / BLEND_DEN)
+ */
+#define BLEND_DEN	(255ull * 65535ull)
+
+static inline uint32_t mix(uint32_t s, uint32_t d, uint64_t fgw, uint64_t bgw)
 {
-	const struct fg_plane_state *pri = &s->plane[FAKEGPU_PLANE_PRIMARY];
-	const struct fg_plane_state *cur = &s->plane[FAKEGPU_PLANE_CURSOR];
+	uint64_t v = (s * fgw + d * bgw + (BLEND_DEN - 1) / 2) / BLEND_DEN;
+
+	return v > 255 ? 255 : (uint32_t)v;
+}
+
+static void general_span(const struct fg_plane_state *p, const uint8_t *src,
+			 uint32_t *out, uint32_t n)
+{
+	uint32_t tmp[256], pa = p->alpha;
+
+	while (n) {
+		uint32_t k = n < 256 ? n : 256;
+
+		fetch_argb(p, src, tmp, k);
+		for (uint32_t i = 0; i < k; i++) {
+			uint32_t s = tmp[i], d = out[i];
+			uint32_t fa = p->blend == FAKEGPU_BLEND_NONE ? 255 : s >> 24;
+			uint64_t paf = (uint64_t)pa * fa;
+			uint64_t fgw = p->blend == FAKEGPU_BLEND_COVERAGE ? paf :
+				       (uint64_t)pa * 255;
+			uint64_t bgw = BLEND_DEN - paf;
+
+			out[i] = mix((s >> 16) & 0xff, (d >> 16) & 0xff, fgw, bgw) << 16 |
+				 mix((s >> 8) & 0xff, (d >> 8) & 0xff, fgw, bgw) << 8 |
+				 mix(s & 0xff, d & 0xff, fgw, bgw);
+		}
+		src += (size_t)k * p->cpp;
+		out += k;
+		n -= k;
+	}
+}
+
+/* True if blending @p with plane alpha 0xffff is a plain copy of R, G, B. */
+static bool plane_opaque(const struct fg_plane_state *p)
+{
+	return p->alpha == 0xffff &&
+	       (p->format != FAKEGPU_FMT_ARGB8888 || p->blend == FAKEGPU_BLEND_NONE);
+}
+
+static void blend_span(const struct fg_plane_state *p, const uint8_t *src,
+		       uint32_t *out, uint32_t n)
+{
+	if (p->alpha == 0)
+		return;		/* every mode leaves the background exactly */
+	if (plane_opaque(p))
+		copy_span(p, src, out, n);
+	else if (p->alpha == 0xffff && p->blend == FAKEGPU_BLEND_PREMULTI)
+		premulti_span(src, out, n);	/* ARGB8888 */
+	else
+		general_span(p, src, out, n);
+}
+
+/*
+ * Over black, pre-multiplied (s + 0) and NONE (s) with plane alpha 0xffff
+ * give the source colour whatever the pixel alpha: the bottom plane is then
+ * a copy, the common single-plane frame's fast path.
+ */
+static bool copies_over_black(const struct fg_plane_state *p)
+{
+	return p->alpha == 0xffff &&
+	       (p->format != FAKEGPU_FMT_ARGB8888 || p->blend != FAKEGPU_BLEND_COVERAGE);
+}
+
+/* The readable planes in blend order. */
+struct plan {
+	unsigned int n;
+	const struct fg_plane_state *p[FG_PLANES];
+};
+
+static void apply_gamma(const uint32_t *lut, uint32_t *line, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = line[i];
+
+		line[i] = (lut[(v >> 16) & 0xff] & 0xff0000u) |
+			  (lut[(v >> 8) & 0xff] & 0x00ff00u) |
+			  (lut[v & 0xff] & 0x0000ffu);
+	}
+}
+
+static void compose_line(const struct fg_scanout *s, const uint8_t *vram,
+			 const struct plan *pl, uint32_t y, uint32_t *line)
+{
 	const uint8_t *src;
 	uint32_t x0, x1;
+	unsigned int i = 0;
 
-	if (readable[FAKEGPU_PLANE_PRIMARY] &&
-	    plane_span(s, pri, vram, y, &x0, &x1, &src)) {
-		memset(line, 0, (size_t)x0 * sizeof(*line));
-		primary_span(pri, src, line + x0, x1 - x0);
-		memset(line + x1, 0, (size_t)(s->width - x1) * sizeof(*line));
+	if (pl->n && copies_over_black(pl->p[0])) {
+		i = 1;
+		if (plane_span(s, pl->p[0], vram, y, &x0, &x1, &src)) {
+			memset(line, 0, (size_t)x0 * sizeof(*line));
+			copy_span(pl->p[0], src, line + x0, x1 - x0);
+			memset(line + x1, 0, (size_t)(s->width - x1) * sizeof(*line));
+		} else {
+			memset(line, 0, (size_t)s->width * sizeof(*line));
+		}
 	} else {
 		memset(line, 0, (size_t)s->width * sizeof(*line));
 	}
-	if (readable[FAKEGPU_PLANE_CURSOR] &&
-	    cur->format == FAKEGPU_FMT_ARGB8888 &&
-	    plane_span(s, cur, vram, y, &x0, &x1, &src))
-		cursor_span(src, line + x0, x1 - x0);
+	for (; i < pl->n; i++)
+		if (plane_span(s, pl->p[i], vram, y, &x0, &x1, &src))
+			blend_span(pl->p[i], src, line + x0, x1 - x0);
+	if (s->gamma)
+		apply_gamma(s->gamma_lut, line, s->width);
 }
 
 static void check_planes(const struct fg_scanout *s, uint64_t vram_size,
-			 bool readable[FG_PLANES])
+			 struct plan *pl)
 {
-	for (unsigned int i = 0; i < FG_PLANES; i++)
-		readable[i] = plane_readable(&s->plane[i], vram_size);
+	pl->n = 0;
+	for (unsigned int i = 0; i < FG_PLANES; i++) {
+		const struct fg_plane_state *p = &s->plane[i];
+		unsigned int j;
+
+		if (!plane_readable(p, vram_size) || p->alpha > 0xffff ||
+		    p->blend > FAKEGPU_BLEND_NONE ||
+		    (i == FAKEGPU_PLANE_CURSOR && p->format != FAKEGPU_FMT_ARGB8888))
+			continue;
+		/* Insertion by zpos; equal zpos keeps plane index order. */
+		for (j = pl->n; j > 0 && pl->p[j - 1]->zpos > p->zpos; j--)
+			pl->p[j] = pl->p[j - 1];
+		pl->p[j] = p;
+		pl->n++;
+	}
 }
 
 void fg_compose_line(const struct fg_scanout *s, const uint8_t *vram,
 		     uint64_t vram_size, uint32_t y, uint32_t *line)
 {
-	bool readable[FG_PLANES];
+	struct plan pl;
 
 	if (y >= s->height)
 		return;
-	check_planes(s, vram_size, readable);
-	compose_line(s, vram, readable, y, line);
+	check_planes(s, vram_size, &pl);
+	compose_line(s, vram, &pl, y, line);
 }
 
 void fg_compose_frame(const struct fg_scanout *s, const uint8_t *vram,
 		      uint64_t vram_size, uint32_t *fb)
 {
-	bool readable[FG_PLANES];
+	struct plan pl;
 
-	check_planes(s, vram_size, readable);
+	check_planes(s, vram_size, &pl);
 	for (uint32_t y = 0; y < s->height; y++)
-		compose_line(s, vram, readable, y, fb + (size_t)y * s->width);
+		compose_line(s, vram, &pl, y, fb + (size_t)y * s->width);
 }
 
 uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
@@ -248,12 +376,12 @@ uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
 uint32_t fg_frame_crc(const struct fg_scanout *s, const uint8_t *vram,
 		      uint64_t vram_size, uint32_t *line)
 {
-	bool readable[FG_PLANES];
+	struct plan pl;
 	uint32_t crc = 0;
 
-	check_planes(s, vram_size, readable);
+	check_planes(s, vram_size, &pl);
 	for (uint32_t y = 0; y < s->height; y++) {
-		compose_line(s, vram, readable, y, line);
+		compose_line(s, vram, &pl, y, line);
 		crc = fg_crc_pixels(crc, line, s->width);
 	}
 	return crc;

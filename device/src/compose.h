@@ -17,7 +17,7 @@
 
 #include "fakegpu_abi.h"
 
-#define FG_PLANES 2	/* FAKEGPU_PLANE_PRIMARY, FAKEGPU_PLANE_CURSOR */
+#define FG_PLANES 3	/* FAKEGPU_PLANE_PRIMARY, _CURSOR, _OVERLAY */
 
 struct fg_plane_state {
 	bool enabled;
@@ -27,6 +27,9 @@ struct fg_plane_state {
 	uint32_t pitch;		/* bytes per buffer line */
 	uint32_t src_x, src_y, src_w, src_h;
 	int32_t dst_x, dst_y;	/* top-left corner on the head, may be < 0 */
+	uint32_t alpha;		/* plane alpha 0..0xffff */
+	uint32_t blend;		/* FAKEGPU_BLEND_* */
+	uint32_t zpos;		/* blend order: ascending, ties by plane index */
 };
 
 struct fg_scanout {
@@ -34,6 +37,8 @@ struct fg_scanout {
 	bool crc;		/* FAKEGPU_HEAD_CTRL_CRC */
 	uint32_t width, height, refresh_mhz;
 	struct fg_plane_state plane[FG_PLANES];
+	bool gamma;		/* apply gamma_lut to the composed frame */
+	uint32_t gamma_lut[FAKEGPU_GAMMA_SIZE];	/* 0x00RRGGBB per input value */
 };
 
 /* Bytes per pixel of a FAKEGPU_FMT_* value, 0 if unknown. */
@@ -46,7 +51,10 @@ uint32_t fg_format_cpp(uint32_t format);
  */
 bool fg_plane_window_end(const struct fg_plane_state *p, uint64_t *end);
 
-/* Compose line @y (0 <= y < s->height) of the head into @line (s->width px). */
+/*
+ * Compose line @y (0 <= y < s->height) of the head into @line (s->width px):
+ * the planes blended in z order, then gamma. This is the final frame content.
+ */
 void fg_compose_line(const struct fg_scanout *s, const uint8_t *vram,
 		     uint64_t vram_size, uint32_t y, uint32_t *line);
 

@@ -32,15 +32,28 @@
 				 (1u << FAKEGPU_FMT_ARGB8888) | \
 				 (1u << FAKEGPU_FMT_RGB565))
 
+#define ALPHA_MAX		0xffffu
+
 /* Shadow registers of a plane, as the guest wrote them. */
 struct plane_regs {
 	uint32_t ctrl, format, offset_lo, offset_hi, pitch;
 	uint32_t src_x, src_y, src_w, src_h, dst_x, dst_y;
+	uint32_t alpha, blend, zpos;
 };
 
 struct head_regs {
 	uint32_t ctrl, width, height, refresh_mhz;
 	struct plane_regs plane[FG_PLANES];
+	uint32_t gamma_ctrl;
+	uint32_t gamma_lut[FAKEGPU_GAMMA_SIZE];
+	uint32_t wb_ctrl, wb_offset_lo, wb_offset_hi, wb_pitch, wb_format;
+};
+
+/* A latched writeback request, done at the head's next vblank. */
+struct wb_job {
+	bool armed;
+	uint64_t offset;
+	uint32_t pitch, format;
 };
 
 struct head {
@@ -55,6 +68,10 @@ struct head {
 
 	bool connected;
 	uint8_t edid[FG_EDID_BLOCK];
+
+	uint32_t gamma_index;		/* GAMMA_INDEX, 0..255 */
+	struct wb_job wb;
+	uint32_t wb_status;		/* WB_STATUS */
 
 	/*
 	 * Timing: vblank n (n >= 1) is due at t0 + floor(n * 1e12 / mHz) ns;
@@ -114,6 +131,9 @@ static uint32_t validate_plane(const struct fg_engine *e, unsigned int idx,
 	memset(p, 0, sizeof(*p));
 	if (!(r->ctrl & FAKEGPU_PLANE_CTRL_ENABLE))
 		return FAKEGPU_ERR_NONE;
+	p->alpha = r->alpha;
+	p->blend = r->blend;
+	p->zpos = r->zpos;
 	if (idx == FAKEGPU_PLANE_CURSOR) {
 		if (r->format != FAKEGPU_FMT_ARGB8888)
 			return FAKEGPU_ERR_FORMAT;
@@ -122,6 +142,9 @@ static uint32_t validate_plane(const struct fg_engine *e, unsigned int idx,
 	}
 	p->enabled = true;
 	p->format = r->format;
+	/* The register writes refuse these already; keep the state sane anyway. */
+	if (p->alpha > ALPHA_MAX || p->blend > FAKEGPU_BLEND_NONE)
+		return FAKEGPU_ERR_FORMAT;
 	p->cpp = fg_format_cpp(r->format);
 	p->offset = (uint64_t)r->offset_hi << 32 | r->offset_lo;
 	p->pitch = r->pitch;
@@ -169,7 +192,56 @@ static uint32_t validate_head(const struct fg_engine *e, const struct head_regs 
 	s->width = r->width;
 	s->height = r->height;
 	s->refresh_mhz = r->refresh_mhz;
+	s->gamma = r->gamma_ctrl & FAKEGPU_GAMMA_CTRL_ENABLE;
+	if (s->gamma)
+		memcpy(s->gamma_lut, r->gamma_lut, sizeof(s->gamma_lut));
 	return FAKEGPU_ERR_NONE;
+}
+
+/*
+ * Carry out head @hi's armed writeback: the frame it displays now (after
+ * gamma) into the latched VRAM window, or WB_STATUS.ERROR if the window does
+ * not hold it, the format is not XRGB8888/ARGB8888 or the head is off. Either
+ * way IRQ_WRITEBACK(h); the job is one-shot.
+ */
+static void writeback(struct fg_engine *e, unsigned int hi)
+{
+	struct head *h = &e->head[hi];
+	const struct fg_scanout *s = &h->active;
+	struct wb_job *wb = &h->wb;
+	uint64_t row = (uint64_t)s->width * 4, end;
+	uint32_t *fb = NULL;
+
+	wb->armed = false;
+	if (s->enabled &&
+	    (wb->format == FAKEGPU_FMT_XRGB8888 || wb->format == FAKEGPU_FMT_ARGB8888) &&
+	    wb->pitch % 4 == 0 && wb->pitch >= row &&
+	    !__builtin_mul_overflow((uint64_t)s->height - 1, (uint64_t)wb->pitch, &end) &&
+	    !__builtin_add_overflow(end, wb->offset, &end) &&
+	    !__builtin_add_overflow(end, row, &end) && end <= e->vram_size)
+		fb = malloc((size_t)s->width * s->height * sizeof(*fb));
+	if (!fb) {
+		h->wb_status = FAKEGPU_WB_STATUS_ERROR;
+	} else {
+		/* Whole frame first: the window may overlap a plane's buffer. */
+		fg_compose_frame(s, e->vram, e->vram_size, fb);
+		for (uint32_t y = 0; y < s->height; y++) {
+			uint8_t *dst = e->vram + wb->offset + (uint64_t)y * wb->pitch;
+			const uint32_t *src = fb + (size_t)y * s->width;
+
+			for (uint32_t x = 0; x < s->width; x++) {
+				uint32_t v = src[x] | 0xff000000u;
+
+				dst[4 * x + 0] = v & 0xff;
+				dst[4 * x + 1] = (v >> 8) & 0xff;
+				dst[4 * x + 2] = (v >> 16) & 0xff;
+				dst[4 * x + 3] = v >> 24;
+			}
+		}
+		free(fb);
+		h->wb_status = FAKEGPU_WB_STATUS_DONE;
+	}
+	raise_irq(e, FAKEGPU_IRQ_WRITEBACK(hi));
 }
 
 /*
@@ -195,9 +267,19 @@ static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
 	h->error = false;
 	h->error_code = FAKEGPU_ERR_NONE;
 	h->commits++;
+	if (h->pending.wb_ctrl & FAKEGPU_WB_CTRL_ENABLE) {
+		h->wb.armed = true;
+		h->wb.offset = (uint64_t)h->pending.wb_offset_hi << 32 |
+			       h->pending.wb_offset_lo;
+		h->wb.pitch = h->pending.wb_pitch;
+		h->wb.format = h->pending.wb_format;
+		h->wb_status = 0;
+	}
 	if (!s.enabled) {
 		h->active = s;
 		h->started = false;
+		if (h->wb.armed)
+			writeback(e, hi);	/* no frame to write: ERROR */
 		return;
 	}
 	if (!was_on) {
@@ -222,6 +304,8 @@ static void commit(struct fg_engine *e, unsigned int hi)
 
 	h->pending = h->shadow;
 	h->pending_valid = true;
+	/* One-shot: a writeback request belongs to this commit only. */
+	h->shadow.wb_ctrl &= ~FAKEGPU_WB_CTRL_ENABLE;
 	if (!h->active.enabled)
 		latch(e, hi, 0);	/* head off: at once, no vblank to wait for */
 }
@@ -238,6 +322,8 @@ static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
 		h->crc = fg_frame_crc(&h->active, e->vram, e->vram_size, e->line);
 		h->crc_frame = h->frame;
 	}
+	if (h->wb.armed)
+		writeback(e, hi);
 	h->vblank_irqs++;
 	raise_irq(e, FAKEGPU_IRQ_VBLANK(hi));
 }
@@ -315,6 +401,9 @@ static uint32_t *plane_reg(struct plane_regs *p, uint32_t off)
 	case FAKEGPU_PLANE_SRC_H:	return &p->src_h;
 	case FAKEGPU_PLANE_DST_X:	return &p->dst_x;
 	case FAKEGPU_PLANE_DST_Y:	return &p->dst_y;
+	case FAKEGPU_PLANE_ALPHA:	return &p->alpha;
+	case FAKEGPU_PLANE_BLEND:	return &p->blend;
+	case FAKEGPU_PLANE_ZPOS:	return &p->zpos;
 	default:			return NULL;
 	}
 }
@@ -327,6 +416,12 @@ static uint32_t *shadow_reg(struct head *h, uint32_t off)
 	case FAKEGPU_HEAD_WIDTH:	return &h->shadow.width;
 	case FAKEGPU_HEAD_HEIGHT:	return &h->shadow.height;
 	case FAKEGPU_HEAD_REFRESH_MHZ:	return &h->shadow.refresh_mhz;
+	case FAKEGPU_HEAD_GAMMA_CTRL:	return &h->shadow.gamma_ctrl;
+	case FAKEGPU_HEAD_WB_CTRL:	return &h->shadow.wb_ctrl;
+	case FAKEGPU_HEAD_WB_OFFSET_LO:	return &h->shadow.wb_offset_lo;
+	case FAKEGPU_HEAD_WB_OFFSET_HI:	return &h->shadow.wb_offset_hi;
+	case FAKEGPU_HEAD_WB_PITCH:	return &h->shadow.wb_pitch;
+	case FAKEGPU_HEAD_WB_FORMAT:	return &h->shadow.wb_format;
 	}
 	for (unsigned int p = 0; p < FG_PLANES; p++) {
 		uint32_t base = FAKEGPU_PLANE_BASE(p);
@@ -385,9 +480,41 @@ static uint32_t read_head(struct fg_engine *e, unsigned int hi, uint32_t off)
 		return h->connected ? FAKEGPU_CONN_CONNECTED : 0;
 	case FAKEGPU_HEAD_EDID_SIZE:
 		return h->connected ? FG_EDID_BLOCK : 0;
+	case FAKEGPU_HEAD_GAMMA_INDEX:
+		return h->gamma_index;
+	case FAKEGPU_HEAD_GAMMA_DATA: {
+		uint32_t v = h->shadow.gamma_lut[h->gamma_index];
+
+		h->gamma_index = (h->gamma_index + 1) % FAKEGPU_GAMMA_SIZE;
+		return v;
+	}
+	case FAKEGPU_HEAD_WB_STATUS:
+		return h->wb_status;
 	}
 	reg = shadow_reg(h, off);
 	return reg ? *reg : 0;
+}
+
+/* Reserved bits and values of shadow register @reg. */
+static bool shadow_value_ok(const struct head *h, const uint32_t *reg, uint32_t value)
+{
+	if (reg == &h->shadow.ctrl)
+		return !(value & ~HEAD_CTRL_VALID);
+	if (reg == &h->shadow.gamma_ctrl)
+		return !(value & ~FAKEGPU_GAMMA_CTRL_ENABLE);
+	if (reg == &h->shadow.wb_ctrl)
+		return !(value & ~FAKEGPU_WB_CTRL_ENABLE);
+	for (unsigned int p = 0; p < FG_PLANES; p++) {
+		const struct plane_regs *pr = &h->shadow.plane[p];
+
+		if (reg == &pr->ctrl)
+			return !(value & ~FAKEGPU_PLANE_CTRL_ENABLE);
+		if (reg == &pr->alpha)
+			return value <= ALPHA_MAX;
+		if (reg == &pr->blend)
+			return value <= FAKEGPU_BLEND_NONE;
+	}
+	return true;
 }
 
 static void write_head(struct fg_engine *e, unsigned int hi, uint32_t off,
@@ -403,15 +530,29 @@ static void write_head(struct fg_engine *e, unsigned int hi, uint32_t off,
 			commit(e, hi);
 		return;
 	}
+	if (off == FAKEGPU_HEAD_GAMMA_INDEX) {
+		if (value >= FAKEGPU_GAMMA_SIZE)
+			refuse_write(e);
+		else
+			h->gamma_index = value;
+		return;
+	}
+	if (off == FAKEGPU_HEAD_GAMMA_DATA) {
+		if (value & ~0x00ffffffu) {
+			refuse_write(e);
+			return;
+		}
+		h->shadow.gamma_lut[h->gamma_index] = value;
+		h->gamma_index = (h->gamma_index + 1) % FAKEGPU_GAMMA_SIZE;
+		return;
+	}
 	reg = shadow_reg(h, off);
 	if (!reg) {
 		refuse_write(e);	/* read-only or unknown */
 		return;
 	}
-	if ((reg == &h->shadow.ctrl && (value & ~HEAD_CTRL_VALID)) ||
-	    (reg == &h->shadow.plane[0].ctrl && (value & ~FAKEGPU_PLANE_CTRL_ENABLE)) ||
-	    (reg == &h->shadow.plane[1].ctrl && (value & ~FAKEGPU_PLANE_CTRL_ENABLE))) {
-		refuse_write(e);	/* reserved bits */
+	if (!shadow_value_ok(h, reg, value)) {
+		refuse_write(e);	/* reserved bits or values */
 		return;
 	}
 	*reg = value;
@@ -428,7 +569,8 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 	case FAKEGPU_REG_ID:		return FAKEGPU_ID_MAGIC;
 	case FAKEGPU_REG_ABI_VERSION:	return FAKEGPU_ABI_VERSION;
 	case FAKEGPU_REG_CAPS:
-		return FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG;
+		return FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG |
+		       FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | FAKEGPU_CAP_WRITEBACK;
 	case FAKEGPU_REG_NUM_HEADS:	return e->heads;
 	case FAKEGPU_REG_VRAM_SIZE_LO:	return (uint32_t)e->vram_size;
 	case FAKEGPU_REG_VRAM_SIZE_HI:	return (uint32_t)(e->vram_size >> 32);
@@ -494,6 +636,20 @@ bool fg_engine_irq_pending(const struct fg_engine *e)
 	return (e->irq_status & e->irq_mask) != 0;
 }
 
+/* Power-on values of a head's shadow registers. */
+static void reset_regs(struct head_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (unsigned int p = 0; p < FG_PLANES; p++) {
+		r->plane[p].alpha = ALPHA_MAX;
+		r->plane[p].blend = FAKEGPU_BLEND_PREMULTI;
+		r->plane[p].zpos = p;
+	}
+	/* Identity: enabling gamma without loading a LUT changes nothing. */
+	for (unsigned int i = 0; i < FAKEGPU_GAMMA_SIZE; i++)
+		r->gamma_lut[i] = i * 0x010101u;
+}
+
 void fg_engine_reset(struct fg_engine *e)
 {
 	e->irq_status = 0;
@@ -504,8 +660,11 @@ void fg_engine_reset(struct fg_engine *e)
 		struct head *h = &e->head[i];
 
 		/* Monitors stay plugged or unplugged: that is host state. */
-		memset(&h->shadow, 0, sizeof(h->shadow));
-		memset(&h->pending, 0, sizeof(h->pending));
+		reset_regs(&h->shadow);
+		reset_regs(&h->pending);
+		h->gamma_index = 0;
+		memset(&h->wb, 0, sizeof(h->wb));
+		h->wb_status = 0;
 		memset(&h->active, 0, sizeof(h->active));
 		h->pending_valid = false;
 		h->error = false;
@@ -604,6 +763,7 @@ struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
 		fg_engine_free(e);
 		return NULL;
 	}
+	fg_engine_reset(e);
 	for (unsigned int i = 0; i < e->heads; i++) {
 		e->head[i].connected = true;
 		fg_edid_build(e->head[i].edid, i, fit, nfit);

@@ -187,7 +187,8 @@ static void test_id_registers(void **state)
 	assert_int_equal(rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
 	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), FAKEGPU_ABI_VERSION);
 	assert_int_equal(rd(f, FAKEGPU_REG_CAPS),
-			 FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG);
+			 FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG |
+			 FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | FAKEGPU_CAP_WRITEBACK);
 	assert_int_equal(rd(f, FAKEGPU_REG_NUM_HEADS), 2);
 	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_LO), VRAM_SIZE);
 	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0);
@@ -198,7 +199,7 @@ static void test_id_registers(void **state)
 			 (1u << FAKEGPU_FMT_XRGB8888) | (1u << FAKEGPU_FMT_ARGB8888) |
 			 (1u << FAKEGPU_FMT_RGB565));
 	assert_int_equal(rd(f, FAKEGPU_REG_CURSOR_MAX), 256 | 256 << 16);
-	assert_int_equal(rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 2);
+	assert_int_equal(rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 3);
 	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
 	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_MASK), 0);
 	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
@@ -267,8 +268,11 @@ static void test_refused_writes_counted(void **state)
 		FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_EDID_SIZE,
 		FAKEGPU_HEAD_BASE(0) + FAKEGPU_EDID_WINDOW,
 		FAKEGPU_HEAD_BASE(1) + 0x3fc,
-		FAKEGPU_HEAD_BASE(0) + FAKEGPU_PLANE_BASE(1) + 0x2c,	/* past DST_Y */
-		FAKEGPU_HEAD_BASE(0) + FAKEGPU_PLANE_BASE(2),		/* no plane 2 */
+		FAKEGPU_HEAD_BASE(0) + FAKEGPU_PLANE_BASE(1) + 0x38,	/* past ZPOS */
+		FAKEGPU_HEAD_BASE(0) + FAKEGPU_PLANE_BASE(2) + 0x3c,	/* past ZPOS */
+		FAKEGPU_HEAD_BASE(0) + FAKEGPU_PLANE_BASE(3),		/* no plane 3 */
+		FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_STATUS,
+		FAKEGPU_HEAD_BASE(0) + 0x04c,				/* gap */
 		FAKEGPU_HEAD_BASE(2) + FAKEGPU_HEAD_CTRL,		/* no head 2 */
 		FAKEGPU_MMIO_SIZE - 4,
 		FAKEGPU_MMIO_SIZE,					/* outside */
@@ -712,7 +716,7 @@ static void test_screenshot_formats(void **state)
 	assert_int_equal(pixel_at(f, 0, 0, 0), 0x123456);
 	assert_int_equal(pixel_at(f, 0, 1, 0), 0xabcdef);
 
-	/* ARGB8888 on the primary plane is opaque: alpha ignored. */
+	/* ARGB8888 as the bottom plane, pre-multiplied over black: s + 0 = s. */
 	put32(f, 0, 0x00123456);
 	put32(f, 4, 0x80abcdef);
 	pwr(f, 0, 0, FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_ARGB8888);

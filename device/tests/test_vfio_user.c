@@ -1290,6 +1290,98 @@ static void test_scanout(void **state)
 	vfuc_close(c);
 }
 
+/*
+ * ABI 1.2 through the real server: an ARGB8888 overlay at half plane alpha
+ * over the primary, an inverting gamma LUT and a writeback. The screenshot
+ * is the post-gamma frame, the CRC register is its crc32, and the writeback
+ * lands in the guest's VRAM mapping as exactly that frame.
+ */
+static void test_scanout_overlay_gamma_writeback(void **state)
+{
+	struct dev *d = *state;
+	struct vfuc *c = client(d);
+	const unsigned int w = 64, h = 32, pitch = w * 4;
+	const uint64_t base = 4096, ovl = 1u << 20, wb = 2u << 20;
+	const uint32_t ob = FAKEGPU_PLANE_BASE(FAKEGPU_PLANE_OVERLAY);
+	uint64_t size = 0, end;
+	uint8_t *vram = vfuc_map_region(c, VRAM, &size);
+	static uint8_t shot[64 + 64 * 32 * 4];
+	const uint8_t *px;
+	uint32_t crc;
+
+	assert_non_null(vram);
+	for (unsigned int y = 0; y < h; y++)
+		for (unsigned int x = 0; x < w; x++)
+			memcpy(vram + base + y * pitch + x * 4, &(uint32_t){ scan_pixel(x, y) }, 4);
+	for (unsigned int i = 0; i < 16 * 16; i++)
+		memcpy(vram + ovl + i * 4, &(uint32_t){ 0x80402010u }, 4);
+	memset(vram + wb, 0, (size_t)w * h * 4);
+	plane_wr(c, FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	plane_wr(c, FAKEGPU_PLANE_OFFSET_LO, (uint32_t)base);
+	plane_wr(c, FAKEGPU_PLANE_PITCH, pitch);
+	plane_wr(c, FAKEGPU_PLANE_SRC_W, w);
+	plane_wr(c, FAKEGPU_PLANE_SRC_H, h);
+	plane_wr(c, FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	head_wr(c, ob + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_ARGB8888);
+	head_wr(c, ob + FAKEGPU_PLANE_OFFSET_LO, (uint32_t)ovl);
+	head_wr(c, ob + FAKEGPU_PLANE_PITCH, 16 * 4);
+	head_wr(c, ob + FAKEGPU_PLANE_SRC_W, 16);
+	head_wr(c, ob + FAKEGPU_PLANE_SRC_H, 16);
+	head_wr(c, ob + FAKEGPU_PLANE_DST_X, (uint32_t)-4);
+	head_wr(c, ob + FAKEGPU_PLANE_DST_Y, 20);
+	head_wr(c, ob + FAKEGPU_PLANE_ALPHA, 0x8000);
+	head_wr(c, ob + FAKEGPU_PLANE_BLEND, FAKEGPU_BLEND_COVERAGE);
+	head_wr(c, ob + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	head_wr(c, FAKEGPU_HEAD_GAMMA_INDEX, 0);
+	for (uint32_t i = 0; i < 256; i++)
+		head_wr(c, FAKEGPU_HEAD_GAMMA_DATA, (255 - i) * 0x010101u);
+	head_wr(c, FAKEGPU_HEAD_GAMMA_CTRL, FAKEGPU_GAMMA_CTRL_ENABLE);
+	head_wr(c, FAKEGPU_HEAD_WIDTH, w);
+	head_wr(c, FAKEGPU_HEAD_HEIGHT, h);
+	head_wr(c, FAKEGPU_HEAD_REFRESH_MHZ, 60000);
+	head_wr(c, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC);
+	head_wr(c, FAKEGPU_HEAD_WB_OFFSET_LO, (uint32_t)wb);
+	head_wr(c, FAKEGPU_HEAD_WB_PITCH, w * 4);
+	head_wr(c, FAKEGPU_HEAD_WB_FORMAT, FAKEGPU_FMT_ARGB8888);
+	head_wr(c, FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
+	head_wr(c, FAKEGPU_HEAD_COMMIT, 1);
+	wait_latched(c);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_STATUS) &
+			 (FAKEGPU_HEAD_STATUS_ACTIVE | FAKEGPU_HEAD_STATUS_ERROR),
+			 FAKEGPU_HEAD_STATUS_ACTIVE);
+	end = now_ms() + 2000;
+	while (!head_rd(c, FAKEGPU_HEAD_WB_STATUS)) {
+		assert_true(now_ms() < end);
+		usleep(2000);
+	}
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
+	assert_true(vfuc_read32(c, BAR0, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(0));
+
+	px = ctl_screenshot(d, shot, sizeof(shot), w, h);
+	/* Outside the overlay: the primary, inverted by the LUT. */
+	for (unsigned int i = 0; i < w * h; i++) {
+		unsigned int x = i % w, y = i / w;
+		uint32_t want = ~scan_pixel(x, y) & 0xffffff;
+		uint8_t bgr0[4] = { want & 0xff, (want >> 8) & 0xff, (want >> 16) & 0xff, 0 };
+
+		if (x >= 12 || y < 20)
+			assert_memory_equal(px + i * 4, bgr0, 4);
+		else
+			assert_memory_not_equal(px + i * 4, bgr0, 4);
+		/* The writeback is the screenshot, with alpha 0xff. */
+		bgr0[0] = px[i * 4];
+		bgr0[1] = px[i * 4 + 1];
+		bgr0[2] = px[i * 4 + 2];
+		bgr0[3] = 0xff;
+		assert_memory_equal(vram + wb + i * 4, bgr0, 4);
+	}
+	crc = crc_after(c, head_rd(c, FAKEGPU_HEAD_FRAME));
+	assert_int_equal(crc, (uint32_t)crc32(0, px, w * h * 4));
+
+	munmap(vram, size);
+	vfuc_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1302,6 +1394,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_msi_vblank, test_teardown),
 		cmocka_unit_test_teardown(test_vram, test_teardown),
 		cmocka_unit_test_teardown(test_scanout, test_teardown),
+		cmocka_unit_test_teardown(test_scanout_overlay_gamma_writeback, test_teardown),
 		cmocka_unit_test_teardown(test_malformed, test_teardown),
 		cmocka_unit_test_teardown(test_disconnect_mid_message, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
