@@ -867,23 +867,29 @@ static int fakegpu_plane_init_blend(struct drm_plane *plane, unsigned int zpos,
 {
 	int ret;
 
+	ret = drm_plane_create_zpos_property(plane, zpos, 0, max_zpos);
+	if (ret || plane->type == DRM_PLANE_TYPE_CURSOR)
+		return ret;
 	ret = drm_plane_create_alpha_property(plane);
 	if (ret)
 		return ret;
-	ret = drm_plane_create_blend_mode_property(plane,
-						   BIT(DRM_MODE_BLEND_PIXEL_NONE) |
-						   BIT(DRM_MODE_BLEND_PREMULTI) |
-						   BIT(DRM_MODE_BLEND_COVERAGE));
-	if (ret)
-		return ret;
-	return drm_plane_create_zpos_property(plane, zpos, 0, max_zpos);
+	return drm_plane_create_blend_mode_property(plane,
+						    BIT(DRM_MODE_BLEND_PIXEL_NONE) |
+						    BIT(DRM_MODE_BLEND_PREMULTI) |
+						    BIT(DRM_MODE_BLEND_COVERAGE));
 }
 
 /*
- * ABI 1.2: alpha, pixel blend mode and zpos on every plane of the head. The
- * default stacking is primary, overlay, cursor (cursor on top, as
- * userspace expects), whatever the device's reset ZPOS (the plane index):
- * the driver always writes the normalized zpos.
+ * ABI 1.2: zpos on every plane of the head, alpha and pixel blend mode on
+ * the primary and overlay planes. The default stacking is primary, overlay,
+ * cursor (cursor on top, as userspace expects), whatever the device's reset
+ * ZPOS (the plane index): the driver always writes the normalized zpos.
+ *
+ * No alpha/blend on the cursor (like i915 and amdgpu): userspace that sees
+ * "alpha" on a plane (igt kms_plane_alpha_blend) gives it a full-screen fb,
+ * which a cursor of CURSOR_MAX cannot take. The cursor keeps the device's
+ * reset blending, opaque pre-multiplied (the ABI 1.1 cursor rule), which is
+ * what its state holds and the driver writes.
  */
 static int fakegpu_head_init_blend(struct fakegpu_head *head)
 {
