@@ -501,16 +501,14 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		if (head->has_gamma && (crtc_state->color_mgmt_changed ||
 					drm_atomic_crtc_needs_modeset(crtc_state)))
 			fakegpu_head_write_gamma(head, crtc_state->gamma_lut);
+		/*
+		 * One-shot: the COMMIT that captures WB_CTRL.ENABLE clears it in
+		 * the shadow (ABI 1.2), so a later commit (a flip, a CRC switch)
+		 * never writes into a buffer that may be unpinned by then.
+		 */
 		if (wb_state)
 			fakegpu_head_write_wb(head, wb_state);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
-		/*
-		 * One-shot: COMMIT captured the shadows, so clear ENABLE now or
-		 * the next commit (a flip, a CRC switch) would write the frame
-		 * again, into a buffer that may be unpinned by then.
-		 */
-		if (wb_state)
-			fakegpu_head_wr(head, FAKEGPU_HEAD_WB_CTRL, 0);
 		head->hw_active = true;
 		/*
 		 * One read back: it orders the posted writes before the event
