@@ -45,6 +45,12 @@
  */
 #define FAKEGPU_LATCH_MAX_VBLANKS	8
 
+/*
+ * Same for a writeback job: one that the device has not completed after this
+ * many vblanks is failed with -ETIMEDOUT, so its out-fence always signals.
+ */
+#define FAKEGPU_WB_MAX_VBLANKS		16
+
 /* What the device told us at probe, every value already validated. */
 struct fakegpu_caps {
 	u32 abi_version;
@@ -88,6 +94,7 @@ struct fakegpu_head {
 	bool has_wb;
 	/* Jobs queued to the device, not completed yet. */
 	atomic_t wb_pending;
+	unsigned int wb_vblanks;	/* irq: vblanks without a completion */
 
 	bool hw_active;		/* head enabled by the last commit (hw_lock) */
 	bool crc_enabled;	/* written under hw_lock, read locklessly in irq */

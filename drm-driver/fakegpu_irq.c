@@ -11,6 +11,7 @@
  */
 
 #include <linux/interrupt.h>
+#include <linux/iopoll.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 
@@ -30,6 +31,9 @@
  * then numbered with the current sequence.
  */
 #define FAKEGPU_CRC_MAX_BEHIND		1024
+
+/* A CRC switch waits this long at most for a pending commit to latch. */
+#define FAKEGPU_CRC_LATCH_TIMEOUT_US	(250 * USEC_PER_MSEC)
 
 void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear)
 {
@@ -205,6 +209,14 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc(head);
 
+	if (head->has_wb && atomic_read(&head->wb_pending) > 0 &&
+	    ++head->wb_vblanks >= FAKEGPU_WB_MAX_VBLANKS) {
+		drm_err_ratelimited(dev, "head %u: writeback not completed after %u vblanks\n",
+				    head->index, head->wb_vblanks);
+		head->wb_vblanks = 0;
+		fakegpu_head_wb_cancel(head, -ETIMEDOUT);
+	}
+
 	spin_lock(&dev->event_lock);
 	if (head->event) {
 		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
@@ -269,6 +281,7 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 	struct fakegpu_device *fdev = head->fdev;
 	bool enable = source && !strcmp(source, "auto");
 	int idx, ret = 0;
+	u32 status;
 
 	mutex_lock(&fdev->hw_lock);
 	if (!drm_dev_enter(crtc->dev, &idx)) {
@@ -280,6 +293,17 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 			   fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME));
 	WRITE_ONCE(head->crc_enabled, enable);
 	if (head->hw_active) {
+		/*
+		 * A COMMIT that replaces a pending one drops the pending
+		 * one's writeback request (ABI 1.2): let it latch first.
+		 */
+		if (read_poll_timeout(fakegpu_head_rd, status,
+				      !(status & FAKEGPU_HEAD_STATUS_PENDING) ||
+				      status == ~0u, USEC_PER_MSEC,
+				      FAKEGPU_CRC_LATCH_TIMEOUT_US, false, head,
+				      FAKEGPU_HEAD_STATUS))
+			drm_dbg_driver(crtc->dev, "head %u: commit still pending at CRC switch\n",
+				       head->index);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |
 				(enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
@@ -298,6 +322,7 @@ static void fakegpu_head_writeback(struct fakegpu_head *head)
 {
 	u32 status = fakegpu_head_rd(head, FAKEGPU_HEAD_WB_STATUS);
 
+	head->wb_vblanks = 0;
 	/* A completion without a queued job must not reach the core (WARN). */
 	if (atomic_dec_if_positive(&head->wb_pending) < 0) {
 		drm_err_ratelimited(&head->fdev->drm, "head %u: writeback interrupt without a job (WB_STATUS %#x)\n",

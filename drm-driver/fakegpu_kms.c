@@ -684,7 +684,10 @@ static const struct drm_connector_funcs fakegpu_connector_funcs = {
  * WB_* and queues the job before the COMMIT; the device writes the frame it
  * latches (WIDTH x HEIGHT, after gamma) and raises IRQ_WRITEBACK, and the
  * handler signals the job with WB_STATUS (ERROR: -EIO). A commit the device
- * refuses (IRQ_ERROR) never latches, so its job is failed with -EIO then.
+ * refuses (IRQ_ERROR) never latches, so its job is failed with -EIO then; a
+ * job still not completed after FAKEGPU_WB_MAX_VBLANKS vblanks is failed with
+ * -ETIMEDOUT. The only COMMIT that can replace a pending one (and so drop its
+ * writeback request) is the CRC source switch, which waits for the latch.
  */
 
 static const u32 fakegpu_wb_formats[] = {
@@ -783,6 +786,7 @@ void fakegpu_head_wb_queue(struct fakegpu_head *head,
 			   struct drm_connector_state *conn_state)
 {
 	drm_writeback_queue_job(&head->wb, conn_state);
+	WRITE_ONCE(head->wb_vblanks, 0);
 	atomic_inc(&head->wb_pending);
 }
 
