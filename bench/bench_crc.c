@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	uint8_t *vram = malloc(VRAM_SIZE), *dst = malloc((size_t)W * H * 4);
 	struct fg_engine_config cfg = { .heads = 1, .vram_size = VRAM_SIZE };
 	struct fg_engine *e;
-	double t0, memcpy_ms, crc_only_ms, xrgb_ms, cursor_ms, rgb565_ms;
+	double t0, memcpy_ms, crc_only_ms, xrgb_ms, cursor_ms, rgb565_ms, overlay_ms;
 	volatile uint32_t sink = 0;
 	uint64_t t = 1000000000ull;
 
@@ -118,6 +118,21 @@ int main(int argc, char **argv)
 	plane(e, FAKEGPU_PLANE_PRIMARY, FAKEGPU_FMT_RGB565, 0, W * 2, W, H, 0, 0);
 	rgb565_ms = engine_frames(e, frames, &t);
 
+	/*
+	 * ABI 1.2 general path: XRGB8888 primary, a 512x512 ARGB8888 overlay at
+	 * half plane alpha (coverage blend), and a gamma LUT on the whole frame.
+	 */
+	plane(e, FAKEGPU_PLANE_PRIMARY, FAKEGPU_FMT_XRGB8888, 0, W * 4, W, H, 0, 0);
+	plane(e, FAKEGPU_PLANE_OVERLAY, FAKEGPU_FMT_ARGB8888, 32u << 20, 512 * 4, 512, 512,
+	      700, 300);
+	hw(e, FAKEGPU_PLANE_BASE(2) + FAKEGPU_PLANE_ALPHA, 0x8000);
+	hw(e, FAKEGPU_PLANE_BASE(2) + FAKEGPU_PLANE_BLEND, FAKEGPU_BLEND_COVERAGE);
+	hw(e, FAKEGPU_HEAD_GAMMA_INDEX, 0);
+	for (uint32_t i = 0; i < FAKEGPU_GAMMA_SIZE; i++)
+		hw(e, FAKEGPU_HEAD_GAMMA_DATA, (255 - i) * 0x010101u);
+	hw(e, FAKEGPU_HEAD_GAMMA_CTRL, FAKEGPU_GAMMA_CTRL_ENABLE);
+	overlay_ms = engine_frames(e, frames, &t);
+
 	if (fg_engine_read(e, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) !=
 	    FAKEGPU_HEAD_STATUS_ACTIVE) {
 		fprintf(stderr, "bench_crc: the engine refused the benchmark's state\n");
@@ -134,6 +149,8 @@ int main(int argc, char **argv)
 	       cursor_ms / memcpy_ms);
 	printf("  vblank: compose+CRC RGB565          %7.3f ms  (%.2f)\n", rgb565_ms,
 	       rgb565_ms / memcpy_ms);
+	printf("  vblank: XRGB + 512x512 overlay + gamma %6.3f ms  (%.2f)\n", overlay_ms,
+	       overlay_ms / memcpy_ms);
 	printf("  60 Hz budget used by XRGB8888 CRC   %7.1f %%\n", xrgb_ms / 16.667 * 100);
 	fg_engine_free(e);
 	free(vram);

@@ -22,5 +22,5 @@ ms=\$(( (t1 - t0) / 1000000 ))
 mpct=\$(( ticks * 1000 / hz * 100000 / ms ))
 printf 'device_cpu: %d ms of CPU in %d ms = %d.%03d %% of one core (head 0 at 60 Hz)\\n' \$(( ticks * 1000 / hz )) \$ms \$(( mpct / 1000 )) \$(( mpct % 1000 ))
 device/build/fakegpu-ctl --socket \$FAKEGPU_CTL stats" -- \
-	'userspace-tests/build/bar-probe --bench && userspace-tests/build/bar-probe --hold-file $FAKEGPU_SYNC >/dev/null' | tee "$out"
+	'{ ! [ -e /sys/module/fakegpu ] || rmmod fakegpu; } && userspace-tests/build/bar-probe --bench && userspace-tests/build/bar-probe --hold-file $FAKEGPU_SYNC >/dev/null' | tee "$out"
 echo "guest-bench: figures in $out"

@@ -106,6 +106,14 @@ struct fakegpu_head {
 
 	u32 last_crc_frame;	/* irq only */
 	u32 last_frame;		/* last FRAME read, for a device that is gone */
+	bool frame_fresh;	/* last_frame read by this vblank interrupt */
+
+	/* Vblank timestamp model (fakegpu_crtc_get_vblank_timestamp). */
+	spinlock_t ts_lock;
+	u32 ts_refresh_mhz;	/* 0: no model, DRM takes the interrupt time */
+	bool ts_valid;
+	u32 ts_frame;		/* FRAME of the anchor */
+	ktime_t ts_base;	/* its vblank time */
 };
 
 struct fakegpu_device {
@@ -205,6 +213,9 @@ void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear);
 int fakegpu_crtc_enable_vblank(struct drm_crtc *crtc);
 void fakegpu_crtc_disable_vblank(struct drm_crtc *crtc);
 u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc);
+bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
+				       ktime_t *vblank_time, bool in_vblank_irq);
+void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz);
 void fakegpu_head_arm_event(struct fakegpu_head *head,
 			    struct drm_pending_vblank_event *event, bool committed);
 void fakegpu_head_flush_event(struct fakegpu_head *head);

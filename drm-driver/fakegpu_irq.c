@@ -84,10 +84,103 @@ u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc)
 {
 	struct fakegpu_head *head = crtc_to_head(crtc);
 
-	if (!crtc->dev->max_vblank_count || READ_ONCE(head->fdev->gone))
+	if (!crtc->dev->max_vblank_count || READ_ONCE(head->fdev->gone) ||
+	    READ_ONCE(head->frame_fresh))
 		return READ_ONCE(head->last_frame);
 	WRITE_ONCE(head->last_frame, fakegpu_head_rd(head, FAKEGPU_HEAD_FRAME));
 	return head->last_frame;
+}
+
+/*
+ * Vblank timestamps. The device's vblanks are exactly one period apart on the
+ * host, but their interrupts reach the guest after a delay that varies by
+ * milliseconds under emulation, so "now" in the handler is a poor timestamp
+ * (igt wants the spread of vblank intervals below 0.5% of a frame). The
+ * timestamp of frame n is modelled as anchor + (n - anchor frame) * period,
+ * the anchor being measured by the device (ABI 1.2: VBLANK_AGE, how long ago
+ * the vblank that started AGE_FRAME was, read between two guest clock reads)
+ * or, with an older device, the earliest interrupt arrival seen. Whenever the
+ * model would put a vblank in the future, it is anchored again. Timestamps
+ * are then regular and never in the future. The model restarts at every
+ * modeset.
+ */
+void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&head->ts_lock, flags);
+	head->ts_refresh_mhz = head->fdev->drm.max_vblank_count ? refresh_mhz : 0;
+	head->ts_valid = false;
+	spin_unlock_irqrestore(&head->ts_lock, flags);
+}
+
+/* Anchor from VBLANK_AGE; false if the device cannot tell (yet). */
+static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,
+				    u32 *frame)
+{
+	ktime_t t0, t1;
+	u32 age;
+
+	if ((head->fdev->caps.abi_version & 0xffff) < 2 || READ_ONCE(head->fdev->gone))
+		return false;
+	t0 = ktime_get();
+	age = fakegpu_head_rd(head, FAKEGPU_HEAD_VBLANK_AGE);
+	t1 = ktime_get();
+	/* Unknown, or older than a second: a device that lies or stalled. */
+	if (age >= NSEC_PER_SEC)
+		return false;
+	*frame = fakegpu_head_rd(head, FAKEGPU_HEAD_AGE_FRAME);
+	*base = ktime_sub_ns(ktime_add_ns(t0, ktime_to_ns(ktime_sub(t1, t0)) / 2), age);
+	return true;
+}
+
+bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
+				       ktime_t *vblank_time, bool in_vblank_irq)
+{
+	struct fakegpu_head *head = crtc_to_head(crtc);
+	ktime_t now = ktime_get(), ts;
+	unsigned long flags;
+	u32 frame;
+	s32 n;
+
+	spin_lock_irqsave(&head->ts_lock, flags);
+	/* Anchor on a real vblank interrupt, not on a query before the first. */
+	if (!head->ts_refresh_mhz || (!head->ts_valid && !in_vblank_irq)) {
+		spin_unlock_irqrestore(&head->ts_lock, flags);
+		return false;
+	}
+	/* DRM reads the counter right before asking for its timestamp. */
+	frame = READ_ONCE(head->last_frame);
+	n = (s32)(frame - head->ts_frame);
+	ts = head->ts_base;
+	if (head->ts_valid && n >= 0)
+		ts = ktime_add_ns(ts, div_u64((u64)n * NSEC_PER_SEC * 1000,
+					      head->ts_refresh_mhz));
+	if (!head->ts_valid || n < 0 || ktime_after(ts, now)) {
+		ktime_t base;
+		u32 age_frame;
+
+		head->ts_valid = true;
+		head->ts_frame = frame;
+		head->ts_base = now;
+		ts = now;
+		if (fakegpu_head_ts_measure(head, &base, &age_frame) &&
+		    (s32)(frame - age_frame) >= 0) {
+			ts = ktime_add_ns(base, div_u64((u64)(frame - age_frame) *
+						       NSEC_PER_SEC * 1000,
+						       head->ts_refresh_mhz));
+			if (!ktime_after(ts, now)) {
+				head->ts_frame = frame;
+				head->ts_base = ts;
+			} else {
+				ts = now;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&head->ts_lock, flags);
+	*vblank_time = ts;
+	*max_error = 0;
+	return true;
 }
 
 /* Caller holds dev->event_lock. */
@@ -204,7 +297,16 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 	struct drm_device *dev = head->crtc.dev;
 	u32 status;
 
+	/*
+	 * One FRAME read per interrupt: DRM reads the counter twice to see it
+	 * is stable, and every read is a round trip to the device.
+	 */
+	if (head->fdev->drm.max_vblank_count) {
+		WRITE_ONCE(head->last_frame, fakegpu_head_rd(head, FAKEGPU_HEAD_FRAME));
+		WRITE_ONCE(head->frame_fresh, true);
+	}
 	drm_crtc_handle_vblank(&head->crtc);
+	WRITE_ONCE(head->frame_fresh, false);
 
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc(head);
@@ -342,6 +444,21 @@ static void fakegpu_head_writeback(struct fakegpu_head *head)
 /* ---------------------------------------------------------------------- */
 /* Interrupt handler                                                      */
 
+/* The IRQ_STATUS bits this device can set; all-ones (gone) is never valid. */
+static u32 fakegpu_irq_valid(const struct fakegpu_device *fdev)
+{
+	u32 valid = 0;
+	unsigned int i;
+
+	for (i = 0; i < fdev->caps.num_heads; i++) {
+		valid |= FAKEGPU_IRQ_VBLANK(i) | FAKEGPU_IRQ_HOTPLUG(i) |
+			 FAKEGPU_IRQ_ERROR(i);
+		if (fdev->caps.flags & FAKEGPU_CAP_WRITEBACK)
+			valid |= FAKEGPU_IRQ_WRITEBACK(i);
+	}
+	return valid;
+}
+
 static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 {
 	struct fakegpu_device *fdev = arg;
@@ -351,7 +468,7 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 	status = fakegpu_rd(fdev, FAKEGPU_REG_IRQ_STATUS);
 	if (!status)
 		return IRQ_NONE;	/* shared INTx: not ours */
-	if (status & ~FAKEGPU_IRQ_ALL) {
+	if (status & ~fakegpu_irq_valid(fdev)) {
 		/* Bits no working device sets: it is gone (all-ones) or broken. */
 		if (fakegpu_hw_present(fdev))
 			drm_err_ratelimited(&fdev->drm, "bogus IRQ_STATUS %#010x\n", status);

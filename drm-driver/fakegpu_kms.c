@@ -337,10 +337,15 @@ static int fakegpu_crtc_helper_atomic_check(struct drm_crtc *crtc,
 static void fakegpu_crtc_helper_atomic_enable(struct drm_crtc *crtc,
 					      struct drm_atomic_state *state)
 {
+	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
+
 	/*
 	 * The head itself is switched on by the COMMIT in atomic_flush, with
-	 * its planes: one latch, no half-configured frame.
+	 * its planes: one latch, no half-configured frame. The device's timing
+	 * restarts then: so does the timestamp model.
 	 */
+	fakegpu_head_ts_reset(crtc_to_head(crtc),
+			      fakegpu_mode_refresh_mhz(&crtc_state->adjusted_mode));
 	drm_crtc_vblank_on(crtc);
 }
 
@@ -553,7 +558,8 @@ static const struct drm_crtc_helper_funcs fakegpu_crtc_helper_funcs = {
 	.atomic_destroy_state	= drm_atomic_helper_crtc_destroy_state, \
 	.enable_vblank		= fakegpu_crtc_enable_vblank, \
 	.disable_vblank		= fakegpu_crtc_disable_vblank, \
-	.get_vblank_counter	= fakegpu_crtc_get_vblank_counter
+	.get_vblank_counter	= fakegpu_crtc_get_vblank_counter, \
+	.get_vblank_timestamp	= fakegpu_crtc_get_vblank_timestamp
 
 static const struct drm_crtc_funcs fakegpu_crtc_funcs = {
 	FAKEGPU_CRTC_FUNCS,
@@ -925,6 +931,7 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 
 	head->fdev = fdev;
 	head->index = index;
+	spin_lock_init(&head->ts_lock);
 	head->regs = FAKEGPU_HEAD_BASE(index);
 
 	/* CRTCs are created in head order, so head N's CRTC has index N. */

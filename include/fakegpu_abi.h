@@ -45,7 +45,7 @@
 #define FAKEGPU_ABI_MAJOR		1
 #define FAKEGPU_ABI_MINOR		2
 /* 1.1: FRAME no longer restarts on enable. 1.2: overlay plane, plane alpha,
- * blend mode and zpos, gamma LUT, writeback. */
+ * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)
@@ -108,6 +108,14 @@
 #define FAKEGPU_HEAD_CONNECTOR		0x030	/* RO: FAKEGPU_CONN_* */
 #define   FAKEGPU_CONN_CONNECTED	(1u << 0)
 #define FAKEGPU_HEAD_EDID_SIZE		0x034	/* RO: bytes in the EDID window */
+/*
+ * 1.2: how long ago (ns, device clock) the head's last vblank was; reading it
+ * also copies FRAME into AGE_FRAME, the frame that vblank started, so the pair
+ * is consistent. 0xffffffff while the head is off or before its first vblank.
+ * Lets a driver timestamp vblanks exactly instead of by interrupt arrival.
+ */
+#define FAKEGPU_HEAD_VBLANK_AGE		0x038	/* RO */
+#define FAKEGPU_HEAD_AGE_FRAME		0x03c	/* RO */
 
 /*
  * Gamma (1.2, FAKEGPU_CAP_GAMMA): a 256-entry LUT per head applied to the

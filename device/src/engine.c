@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compose.h"
 #include "edid.h"
@@ -79,6 +80,9 @@ struct head {
 	 * keeps the numbers small without any drift.
 	 */
 	bool started;
+	bool have_vblank;		/* a vblank since switched on */
+	uint64_t last_vblank_ns;	/* time of the vblank that started FRAME */
+	uint32_t age_frame;		/* AGE_FRAME */
 	uint64_t t0;
 	int64_t n_last;
 	uint64_t deadline;
@@ -93,6 +97,8 @@ struct fg_engine {
 	uint32_t max_width, max_height;
 	fg_engine_irq_fn irq;
 	void *opaque;
+	uint64_t (*clock_ns)(void *opaque);
+	void *clock_opaque;
 
 	uint32_t irq_status, irq_mask, scratch, error_count;
 	uint32_t *line;			/* max_width pixels: CRC scratch line */
@@ -100,6 +106,15 @@ struct fg_engine {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
+
+static uint64_t monotonic_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void refuse_write(struct fg_engine *e)
 {
@@ -278,6 +293,7 @@ static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
 	if (!s.enabled) {
 		h->active = s;
 		h->started = false;
+		h->have_vblank = false;
 		if (h->wb.armed)
 			writeback(e, hi);	/* no frame to write: ERROR */
 		return;
@@ -291,6 +307,7 @@ static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
 		h->crc = 0;
 		h->crc_frame = 0;
 		h->started = false;
+		h->have_vblank = false;
 	} else if (s.refresh_mhz != h->active.refresh_mhz) {
 		h->t0 = now;
 		h->n_last = 0;
@@ -322,6 +339,8 @@ static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
 		h->crc = fg_frame_crc(&h->active, e->vram, e->vram_size, e->line);
 		h->crc_frame = h->frame;
 	}
+	h->have_vblank = true;
+	h->last_vblank_ns = when;
 	if (h->wb.armed)
 		writeback(e, hi);
 	h->vblank_irqs++;
@@ -472,6 +491,20 @@ static uint32_t read_head(struct fg_engine *e, unsigned int hi, uint32_t off)
 		return h->error_code;
 	case FAKEGPU_HEAD_FRAME:
 		return h->frame;
+	case FAKEGPU_HEAD_VBLANK_AGE: {
+		uint64_t now;
+
+		h->age_frame = h->frame;
+		if (!h->active.enabled || !h->have_vblank)
+			return UINT32_MAX;
+		now = e->clock_ns(e->clock_opaque);
+		if (now < h->last_vblank_ns)
+			return 0;
+		return now - h->last_vblank_ns >= UINT32_MAX ? UINT32_MAX - 1 :
+		       (uint32_t)(now - h->last_vblank_ns);
+	}
+	case FAKEGPU_HEAD_AGE_FRAME:
+		return h->age_frame;
 	case FAKEGPU_HEAD_CRC:
 		return h->crc;
 	case FAKEGPU_HEAD_CRC_FRAME:
@@ -673,6 +706,7 @@ void fg_engine_reset(struct fg_engine *e)
 		h->crc = 0;
 		h->crc_frame = 0;
 		h->started = false;
+		h->have_vblank = false;
 	}
 }
 
@@ -719,6 +753,8 @@ struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
 	e->vram = cfg->vram;
 	e->irq = irq;
 	e->opaque = opaque;
+	e->clock_ns = cfg->clock_ns ? cfg->clock_ns : monotonic_ns;
+	e->clock_opaque = cfg->clock_opaque;
 	e->max_width = cfg->max_width ? cfg->max_width : DEFAULT_MAX_SIZE;
 	e->max_height = cfg->max_height ? cfg->max_height : DEFAULT_MAX_SIZE;
 	if (!cfg->max_width && !cfg->max_height) {

@@ -34,6 +34,12 @@ struct fg_engine_config {
 	 */
 	const struct fg_engine_mode *modes;
 	unsigned int num_modes;
+	/*
+	 * Optional: the clock VBLANK_AGE reads are measured with, the same
+	 * clock fg_engine_run() is driven by. NULL: CLOCK_MONOTONIC.
+	 */
+	uint64_t (*clock_ns)(void *opaque);
+	void *clock_opaque;
 };
 
 /*

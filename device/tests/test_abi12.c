@@ -716,6 +716,15 @@ static void test_writeback(void **state)
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
 	check_wb_window(f, VRAM_SIZE - 16 * 8 * 4, 16 * 4, true);
 	assert_int_equal(f->irqs, 2);
+
+	/* A commit replaced before it latches takes its request with it. */
+	memset(f->vram + WB_OFF, 0, 8 * 64);
+	set_wb(f, 0, WB_OFF, 64, FAKEGPU_FMT_XRGB8888);
+	commit_ok(f, 0);
+	commit_ok(f, 0);
+	fg_engine_run(f->e, vb(6));
+	check_wb_window(f, WB_OFF, 64, false);
+	assert_int_equal(f->irqs, 2);
 }
 
 static void wb_error_case(struct fx *f, uint64_t off, uint32_t pitch, uint32_t fmt)

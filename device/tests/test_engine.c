@@ -25,7 +25,13 @@ struct fx {
 	struct fg_engine *e;
 	uint8_t *vram;
 	int irqs;
+	uint64_t now;		/* the engine's clock (VBLANK_AGE) */
 };
+
+static uint64_t fake_clock(void *opaque)
+{
+	return ((struct fx *)opaque)->now;
+}
 
 static void on_irq(void *opaque)
 {
@@ -41,6 +47,8 @@ static int setup(void **state)
 	f->vram = calloc(1, VRAM_SIZE);
 	assert_non_null(f->vram);
 	cfg.vram = f->vram;
+	cfg.clock_ns = fake_clock;
+	cfg.clock_opaque = f;
 	f->e = fg_engine_new(&cfg, on_irq, f);
 	assert_non_null(f->e);
 	*state = f;
@@ -1025,6 +1033,33 @@ static void test_reset(void **state)
 	assert_int_equal(rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
 }
 
+/* VBLANK_AGE: time since the vblank that started AGE_FRAME, by the device clock. */
+static void test_vblank_age(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_VBLANK_AGE), UINT32_MAX);	/* off */
+	start_head(f, 0, 64, 48, 0, FAKEGPU_HEAD_CTRL_ENABLE);
+	fg_engine_run(f->e, T0);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_VBLANK_AGE), UINT32_MAX);	/* no vblank yet */
+	fg_engine_run(f->e, vb(1));
+	fg_engine_run(f->e, vb(2) + 500);	/* processed 500 ns late */
+	f->now = vb(2) + 1234;
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_VBLANK_AGE), 1234);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_AGE_FRAME), hrd(f, 0, FAKEGPU_HEAD_FRAME));
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_AGE_FRAME), 2);
+	/* Three periods late: FRAME catches up, AGE is from the last due vblank. */
+	fg_engine_run(f->e, vb(5) + 10);
+	f->now = vb(5) + 20;
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_VBLANK_AGE), 20);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_AGE_FRAME), 5);
+	/* Switched off: unknown again. */
+	hwr(f, 0, FAKEGPU_HEAD_CTRL, 0);
+	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
+	fg_engine_run(f->e, vb(6));
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_VBLANK_AGE), UINT32_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1037,6 +1072,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_latched_at_vblank, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_at_vblank, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vblank_rate_and_catch_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vblank_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_heads_and_refresh_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_callback_only_when_masked_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_while_off, setup, teardown),
