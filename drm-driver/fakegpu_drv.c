@@ -38,6 +38,9 @@ MODULE_PARM_DESC(modeset, "Enable the driver (-1 = unless 'nomodeset' [default],
 #define FAKEGPU_MIN_SIZE	64	/* smallest max_width/max_height accepted */
 #define FAKEGPU_MAX_SIZE	16384	/* largest framebuffer dimension */
 #define FAKEGPU_MAX_CURSOR	1024
+/* Capabilities that only an ABI >= 1.2 device may advertise. */
+#define FAKEGPU_CAPS_1_2	(FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | \
+				 FAKEGPU_CAP_WRITEBACK)
 /* Plane blocks start at 0x100 in a head block and must end before the EDID window. */
 #define FAKEGPU_MAX_PLANE_BLOCKS \
 	((FAKEGPU_EDID_WINDOW - FAKEGPU_PLANE_BASE(0)) / \
@@ -166,6 +169,13 @@ static int fakegpu_hw_read_caps(struct fakegpu_device *fdev)
 	u64 vram;
 
 	caps->flags = fakegpu_rd(fdev, FAKEGPU_REG_CAPS);
+	/* Bits a device of this ABI cannot mean: ignore, never guess. */
+	if (!fakegpu_caps_have_blend(caps) && (caps->flags & FAKEGPU_CAPS_1_2)) {
+		drm_info(dev, "ABI %u.%u device sets 1.2 capability bits %#x: ignored\n",
+			 caps->abi_version >> 16, caps->abi_version & 0xffff,
+			 caps->flags & FAKEGPU_CAPS_1_2);
+		caps->flags &= ~FAKEGPU_CAPS_1_2;
+	}
 
 	caps->num_heads = fakegpu_rd(fdev, FAKEGPU_REG_NUM_HEADS);
 	if (caps->num_heads < 1 || caps->num_heads > FAKEGPU_MAX_HEADS) {
@@ -243,13 +253,23 @@ static int fakegpu_hw_read_caps(struct fakegpu_device *fdev)
 		}
 	}
 
-	drm_info(dev, "ABI %u.%u, %u head(s), %llu MiB VRAM, max %ux%u, formats %#x, cursor %ux%u%s%s\n",
+	if ((caps->flags & FAKEGPU_CAP_OVERLAY) &&
+	    caps->planes_per_head <= FAKEGPU_PLANE_OVERLAY) {
+		drm_err(dev, "device has an overlay but only %u planes per head\n",
+			caps->planes_per_head);
+		return -EINVAL;
+	}
+
+	drm_info(dev, "ABI %u.%u, %u head(s), %llu MiB VRAM, max %ux%u, formats %#x, cursor %ux%u%s%s%s%s%s\n",
 		 caps->abi_version >> 16, caps->abi_version & 0xffff,
 		 caps->num_heads, caps->vram_size >> 20, caps->max_width,
 		 caps->max_height, caps->formats, caps->cursor_width,
 		 caps->cursor_height,
 		 caps->flags & FAKEGPU_CAP_CRC ? ", CRC" : "",
-		 caps->flags & FAKEGPU_CAP_HOTPLUG ? ", hotplug" : "");
+		 caps->flags & FAKEGPU_CAP_HOTPLUG ? ", hotplug" : "",
+		 caps->flags & FAKEGPU_CAP_OVERLAY ? ", overlay" : "",
+		 caps->flags & FAKEGPU_CAP_GAMMA ? ", gamma" : "",
+		 caps->flags & FAKEGPU_CAP_WRITEBACK ? ", writeback" : "");
 	return 0;
 }
 

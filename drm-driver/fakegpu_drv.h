@@ -5,10 +5,12 @@
  * Files and what they own:
  *   fakegpu_drv.c  PCI probe/remove/shutdown, ID/ABI/capability checks,
  *                  register access helpers, struct drm_driver
- *   fakegpu_kms.c  per head: CRTC, primary + cursor planes, encoder,
- *                  connector (EDID, detect), mode config, commit tail
+ *   fakegpu_kms.c  per head: CRTC (gamma), primary + cursor + overlay
+ *                  planes (alpha, blend, zpos), encoder, connector (EDID,
+ *                  detect), writeback connector, mode config, commit tail
  *   fakegpu_irq.c  interrupt handler, vblank enable/disable, flip-event
- *                  completion, CRC entries, hotplug work
+ *                  completion, CRC entries, writeback completion, hotplug
+ *                  work
  */
 #ifndef FAKEGPU_DRV_H
 #define FAKEGPU_DRV_H
@@ -25,6 +27,7 @@
 #include <drm/drm_encoder.h>
 #include <drm/drm_plane.h>
 #include <drm/drm_vblank.h>
+#include <drm/drm_writeback.h>
 
 #include "fakegpu_abi.h"
 
@@ -42,6 +45,12 @@
  */
 #define FAKEGPU_LATCH_MAX_VBLANKS	8
 
+/*
+ * Same for a writeback job: one that the device has not completed after this
+ * many vblanks is failed with -ETIMEDOUT, so its out-fence always signals.
+ */
+#define FAKEGPU_WB_MAX_VBLANKS		16
+
 /* What the device told us at probe, every value already validated. */
 struct fakegpu_caps {
 	u32 abi_version;
@@ -56,6 +65,12 @@ struct fakegpu_caps {
 	u32 cursor_height;
 };
 
+/* ABI 1.2 added the per-plane ALPHA/BLEND/ZPOS registers. */
+static inline bool fakegpu_caps_have_blend(const struct fakegpu_caps *caps)
+{
+	return (caps->abi_version & 0xffff) >= 2;
+}
+
 struct fakegpu_device;
 
 /* One head: a CRTC with its planes, encoder and connector. */
@@ -68,11 +83,22 @@ struct fakegpu_head {
 	struct drm_plane primary;
 	struct drm_plane cursor;
 	bool has_cursor;
+	struct drm_plane overlay;
+	bool has_overlay;	/* FAKEGPU_CAP_OVERLAY */
+	bool has_gamma;		/* FAKEGPU_CAP_GAMMA */
 	struct drm_encoder encoder;
 	struct drm_connector connector;
 
+	/* FAKEGPU_CAP_WRITEBACK: one writeback connector per head. */
+	struct drm_writeback_connector wb;
+	bool has_wb;
+	/* Jobs queued to the device, not completed yet. */
+	atomic_t wb_pending;
+	unsigned int wb_vblanks;	/* irq: vblanks without a completion */
+
 	bool hw_active;		/* head enabled by the last commit (hw_lock) */
 	bool crc_enabled;	/* written under hw_lock, read locklessly in irq */
+	bool crc_vblank_ref;	/* CRC holds a vblank reference (hw_lock) */
 
 	/* Protected by drm_device.event_lock. */
 	struct drm_pending_vblank_event *event;
@@ -99,6 +125,9 @@ struct fakegpu_device {
 	resource_size_t vram_base;
 
 	struct fakegpu_caps caps;
+
+	/* Per device: gamma_set and the CRC hooks depend on the caps. */
+	struct drm_crtc_funcs crtc_funcs;
 
 	/*
 	 * Serialises programming of shadow registers + COMMIT across heads:
@@ -173,6 +202,9 @@ bool fakegpu_hw_present(struct fakegpu_device *fdev);
 
 int fakegpu_kms_init(struct fakegpu_device *fdev);
 u32 fakegpu_fourcc_to_hw(u32 fourcc);
+void fakegpu_head_wb_queue(struct fakegpu_head *head,
+			   struct drm_connector_state *conn_state);
+void fakegpu_head_wb_cancel(struct fakegpu_head *head, int status);
 
 /* ---- fakegpu_irq.c ---------------------------------------------------- */
 
@@ -187,6 +219,7 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz);
 void fakegpu_head_arm_event(struct fakegpu_head *head,
 			    struct drm_pending_vblank_event *event, bool committed);
 void fakegpu_head_flush_event(struct fakegpu_head *head);
+void fakegpu_head_crc_vblank_ref(struct fakegpu_head *head, bool want);
 
 /* CRC (debugfs crtc-N/crc), in fakegpu_irq.c next to the entry producer. */
 const char *const *fakegpu_crtc_get_crc_sources(struct drm_crtc *crtc,

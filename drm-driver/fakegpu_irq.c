@@ -11,6 +11,7 @@
  */
 
 #include <linux/interrupt.h>
+#include <linux/iopoll.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 
@@ -23,6 +24,16 @@
 
 /* All hotplug bits: bits 8..15. */
 #define FAKEGPU_IRQ_HOTPLUG_ALL		0x0000ff00u
+
+/*
+ * A CRC_FRAME further than this from HEAD_FRAME is not a frame we can place
+ * in the vblank sequence (device bug, or a head off for a long time): it is
+ * then numbered with the current sequence.
+ */
+#define FAKEGPU_CRC_MAX_BEHIND		1024
+
+/* A CRC switch waits this long at most for a pending commit to latch. */
+#define FAKEGPU_CRC_LATCH_TIMEOUT_US	(250 * USEC_PER_MSEC)
 
 void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear)
 {
@@ -225,19 +236,60 @@ void fakegpu_head_flush_event(struct fakegpu_head *head)
 	spin_unlock_irqrestore(&dev->event_lock, flags);
 }
 
+/*
+ * DOC: CRC entries
+ *
+ * While HEAD_CTRL.CRC is set the device computes a CRC of every frame it
+ * displays, but it keeps only the last one (HEAD_CRC, with the frame it
+ * belongs to in HEAD_CRC_FRAME). The driver reads it at each vblank
+ * interrupt and adds one entry per new CRC_FRAME, numbered with the DRM
+ * vblank sequence of *that* frame, which is what igt compares with its
+ * vblank and flip events. With ABI >= 1.1 the DRM vblank counter follows
+ * HEAD_FRAME (get_vblank_counter), so the sequence of CRC_FRAME is the
+ * sequence just computed by drm_crtc_handle_vblank() minus how many frames
+ * CRC_FRAME is behind the HEAD_FRAME read there. When the guest is late and
+ * several frames went by between two interrupts, the CRCs of the frames in
+ * between were overwritten before anybody could read them: the stream then
+ * has a gap in its frame numbers rather than entries invented for frames
+ * whose CRC was never read (igt only checks the frames it gets). A vblank
+ * reference is held while a CRC source is set and the head is on, so that
+ * the stream does not stop when the vblank core's off-delay expires.
+ */
 static void fakegpu_head_crc(struct fakegpu_head *head)
 {
-	u32 frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
-	u32 crc;
+	struct drm_crtc *crtc = &head->crtc;
+	u32 frame, again, crc, behind;
+	u64 seq;
 
-	/* The device computes one CRC per frame; report each one once. */
+	frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
 	if (frame == READ_ONCE(head->last_crc_frame))
 		return;
-	WRITE_ONCE(head->last_crc_frame, frame);
 	crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
-	/* Numbered like the vblank events igt compares them with. */
-	drm_crtc_add_crc_entry(&head->crtc, true,
-			       (u32)drm_crtc_vblank_count(&head->crtc), &crc);
+	/* A vblank between the two reads pairs a CRC with the wrong frame. */
+	again = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
+	if (again != frame) {
+		frame = again;
+		crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
+	}
+	if (frame == ~0u && !fakegpu_hw_present(head->fdev))
+		return;
+	WRITE_ONCE(head->last_crc_frame, frame);
+
+	seq = drm_crtc_vblank_count(crtc);
+	if (crtc->dev->max_vblank_count) {
+		/* Frames between the CRC and the HEAD_FRAME behind seq. */
+		behind = READ_ONCE(head->last_frame) - frame;
+		if (behind <= FAKEGPU_CRC_MAX_BEHIND) {
+			seq -= behind;
+		} else if ((s32)behind < 0 && -behind <= FAKEGPU_CRC_MAX_BEHIND) {
+			/* The device moved on since HEAD_FRAME was read. */
+			seq += -behind;
+		} else {
+			drm_dbg_driver(crtc->dev, "head %u: CRC frame %u far from frame %u\n",
+				       head->index, frame, READ_ONCE(head->last_frame));
+		}
+	}
+	drm_crtc_add_crc_entry(crtc, true, (u32)seq, &crc);
 }
 
 static void fakegpu_head_vblank(struct fakegpu_head *head)
@@ -258,6 +310,14 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc(head);
+
+	if (head->has_wb && atomic_read(&head->wb_pending) > 0 &&
+	    ++head->wb_vblanks >= FAKEGPU_WB_MAX_VBLANKS) {
+		drm_err_ratelimited(dev, "head %u: writeback not completed after %u vblanks\n",
+				    head->index, head->wb_vblanks);
+		head->wb_vblanks = 0;
+		fakegpu_head_wb_cancel(head, -ETIMEDOUT);
+	}
 
 	spin_lock(&dev->event_lock);
 	if (head->event) {
@@ -297,6 +357,22 @@ int fakegpu_crtc_verify_crc_source(struct drm_crtc *crtc, const char *source,
 }
 
 /*
+ * Entries are produced from the vblank interrupt: keep it enabled while a CRC
+ * source is set on an active head. Caller holds fdev->hw_lock.
+ */
+void fakegpu_head_crc_vblank_ref(struct fakegpu_head *head, bool want)
+{
+	lockdep_assert_held(&head->fdev->hw_lock);
+
+	if (want && !head->crc_vblank_ref)
+		head->crc_vblank_ref = drm_crtc_vblank_get(&head->crtc) == 0;
+	else if (!want && head->crc_vblank_ref) {
+		drm_crtc_vblank_put(&head->crtc);
+		head->crc_vblank_ref = false;
+	}
+}
+
+/*
  * HEAD_CTRL_CRC is a shadow bit like any other: it takes effect with a
  * COMMIT. Under hw_lock the shadows always hold the last committed state, so
  * re-committing them with only the CRC bit changed is safe.
@@ -307,6 +383,7 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 	struct fakegpu_device *fdev = head->fdev;
 	bool enable = source && !strcmp(source, "auto");
 	int idx, ret = 0;
+	u32 status;
 
 	mutex_lock(&fdev->hw_lock);
 	if (!drm_dev_enter(crtc->dev, &idx)) {
@@ -318,14 +395,50 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 			   fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME));
 	WRITE_ONCE(head->crc_enabled, enable);
 	if (head->hw_active) {
+		/*
+		 * A COMMIT that replaces a pending one drops the pending
+		 * one's writeback request (ABI 1.2): let it latch first.
+		 */
+		if (read_poll_timeout(fakegpu_head_rd, status,
+				      !(status & FAKEGPU_HEAD_STATUS_PENDING) ||
+				      status == ~0u, USEC_PER_MSEC,
+				      FAKEGPU_CRC_LATCH_TIMEOUT_US, false, head,
+				      FAKEGPU_HEAD_STATUS))
+			drm_dbg_driver(crtc->dev, "head %u: commit still pending at CRC switch\n",
+				       head->index);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |
 				(enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 	}
+	fakegpu_head_crc_vblank_ref(head, enable && head->hw_active);
 	drm_dev_exit(idx);
 out:
 	mutex_unlock(&fdev->hw_lock);
 	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writeback completion                                                   */
+
+static void fakegpu_head_writeback(struct fakegpu_head *head)
+{
+	u32 status = fakegpu_head_rd(head, FAKEGPU_HEAD_WB_STATUS);
+
+	head->wb_vblanks = 0;
+	/* A completion without a queued job must not reach the core (WARN). */
+	if (atomic_dec_if_positive(&head->wb_pending) < 0) {
+		drm_err_ratelimited(&head->fdev->drm, "head %u: writeback interrupt without a job (WB_STATUS %#x)\n",
+				    head->index, status);
+		return;
+	}
+	/* All-ones (device gone) has ERROR set too. */
+	if ((status & FAKEGPU_WB_STATUS_ERROR) || !(status & FAKEGPU_WB_STATUS_DONE)) {
+		drm_err_ratelimited(&head->fdev->drm, "head %u: writeback failed (WB_STATUS %#x)\n",
+				    head->index, status);
+		drm_writeback_signal_completion(&head->wb, -EIO);
+		return;
+	}
+	drm_writeback_signal_completion(&head->wb, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -371,9 +484,15 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		struct fakegpu_head *head = &fdev->heads[i];
 
-		if (status & FAKEGPU_IRQ_ERROR(i))
+		if (status & FAKEGPU_IRQ_WRITEBACK(i))
+			fakegpu_head_writeback(head);
+		if (status & FAKEGPU_IRQ_ERROR(i)) {
 			drm_err_ratelimited(&fdev->drm, "head %u: device refused a commit (error code %u)\n",
 					    i, fakegpu_head_rd(head, FAKEGPU_HEAD_ERROR_CODE));
+			/* A refused commit never latches: its writeback never comes. */
+			if (head->has_wb)
+				fakegpu_head_wb_cancel(head, -EIO);
+		}
 		if (status & FAKEGPU_IRQ_VBLANK(i))
 			fakegpu_head_vblank(head);
 	}
@@ -403,6 +522,7 @@ static void fakegpu_irq_fini(void *arg)
 {
 	struct fakegpu_device *fdev = arg;
 	unsigned long flags;
+	unsigned int i;
 
 	/* Silence the device (a vanished one ignores the write), then drain. */
 	spin_lock_irqsave(&fdev->irq_lock, flags);
@@ -411,6 +531,11 @@ static void fakegpu_irq_fini(void *arg)
 	spin_unlock_irqrestore(&fdev->irq_lock, flags);
 	synchronize_irq(fdev->irq);
 	cancel_work_sync(&fdev->hotplug_work);
+
+	/* No completion interrupt will come any more. */
+	for (i = 0; i < fdev->caps.num_heads; i++)
+		if (fdev->heads[i].has_wb)
+			fakegpu_head_wb_cancel(&fdev->heads[i], -ENODEV);
 }
 
 int fakegpu_irq_init(struct fakegpu_device *fdev)
@@ -459,11 +584,16 @@ int fakegpu_irq_init(struct fakegpu_device *fdev)
 	if (ret)
 		return ret;
 
-	/* Refusals are always reported; hotplug if the device has it. */
+	/*
+	 * Refusals are always reported; hotplug and writeback completion if
+	 * the device has them (heads are initialised: kms_init runs first).
+	 */
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		set |= FAKEGPU_IRQ_ERROR(i);
 		if (fdev->caps.flags & FAKEGPU_CAP_HOTPLUG)
 			set |= FAKEGPU_IRQ_HOTPLUG(i);
+		if (fdev->heads[i].has_wb)
+			set |= FAKEGPU_IRQ_WRITEBACK(i);
 	}
 	fakegpu_irq_update_mask(fdev, set, 0);
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * fakegpu: KMS objects. Each head of the device is one pipeline:
  *
- *   primary plane (+ cursor plane) -> CRTC -> encoder -> connector
+ *   primary plane (+ cursor, + overlay plane) -> CRTC -> encoder -> connector
+ *                                                    \-> writeback connector
  *
  * DOC: commit model
  *
@@ -24,6 +25,8 @@
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_blend.h>
+#include <drm/drm_color_mgmt.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_edid.h>
 #include <drm/drm_fourcc.h>
@@ -34,6 +37,7 @@
 #include <drm/drm_modeset_helper_vtables.h>
 #include <drm/drm_print.h>
 #include <drm/drm_probe_helper.h>
+#include <drm/drm_writeback.h>
 
 #include "fakegpu_drv.h"
 
@@ -110,17 +114,41 @@ static enum drm_mode_status fakegpu_mode_check(struct fakegpu_device *fdev,
 /* ---------------------------------------------------------------------- */
 /* Planes                                                                 */
 
+/* A head has at most one plane of each type. */
 static struct fakegpu_head *plane_to_head(struct drm_plane *plane)
 {
-	if (plane->type == DRM_PLANE_TYPE_CURSOR)
+	switch (plane->type) {
+	case DRM_PLANE_TYPE_CURSOR:
 		return container_of(plane, struct fakegpu_head, cursor);
-	return container_of(plane, struct fakegpu_head, primary);
+	case DRM_PLANE_TYPE_OVERLAY:
+		return container_of(plane, struct fakegpu_head, overlay);
+	default:
+		return container_of(plane, struct fakegpu_head, primary);
+	}
 }
 
 static unsigned int plane_to_hw(struct drm_plane *plane)
 {
-	return plane->type == DRM_PLANE_TYPE_CURSOR ? FAKEGPU_PLANE_CURSOR :
-						      FAKEGPU_PLANE_PRIMARY;
+	switch (plane->type) {
+	case DRM_PLANE_TYPE_CURSOR:
+		return FAKEGPU_PLANE_CURSOR;
+	case DRM_PLANE_TYPE_OVERLAY:
+		return FAKEGPU_PLANE_OVERLAY;
+	default:
+		return FAKEGPU_PLANE_PRIMARY;
+	}
+}
+
+static u32 fakegpu_blend_to_hw(u16 mode)
+{
+	switch (mode) {
+	case DRM_MODE_BLEND_PIXEL_NONE:
+		return FAKEGPU_BLEND_NONE;
+	case DRM_MODE_BLEND_COVERAGE:
+		return FAKEGPU_BLEND_COVERAGE;
+	default:
+		return FAKEGPU_BLEND_PREMULTI;
+	}
 }
 
 static int fakegpu_plane_helper_atomic_check(struct drm_plane *plane,
@@ -227,6 +255,15 @@ static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
 			 drm_rect_height(&new_state->src) >> 16);
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_DST_X, (u32)new_state->dst.x1);
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_DST_Y, (u32)new_state->dst.y1);
+	if (fakegpu_caps_have_blend(&head->fdev->caps)) {
+		/* Reset values (opaque, pre-multiplied) without the properties. */
+		fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_ALPHA, new_state->alpha);
+		fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_BLEND,
+				 fakegpu_blend_to_hw(new_state->pixel_blend_mode));
+		/* mode_config.normalize_zpos: unique, 0..planes-1 on the CRTC. */
+		fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_ZPOS,
+				 new_state->normalized_zpos);
+	}
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
 out:
 	drm_dev_exit(idx);
@@ -275,6 +312,16 @@ static int fakegpu_crtc_helper_atomic_check(struct drm_crtc *crtc,
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	enum drm_mode_status status;
 
+	/* The core accepts a GAMMA_LUT blob of any whole number of entries. */
+	if (crtc_state->color_mgmt_changed && crtc_state->gamma_lut &&
+	    drm_color_lut_size(crtc_state->gamma_lut) != FAKEGPU_GAMMA_SIZE) {
+		drm_dbg_atomic(crtc->dev, "[CRTC:%d:%s] gamma LUT of %d entries, need %u\n",
+			       crtc->base.id, crtc->name,
+			       drm_color_lut_size(crtc_state->gamma_lut),
+			       FAKEGPU_GAMMA_SIZE);
+		return -EINVAL;
+	}
+
 	if (!crtc_state->active)
 		return 0;
 	status = fakegpu_mode_check(to_fakegpu(crtc->dev), &crtc_state->adjusted_mode);
@@ -321,6 +368,8 @@ static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 	fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_PRIMARY);
 	if (head->has_cursor)
 		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_CURSOR);
+	if (head->has_overlay)
+		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_OVERLAY);
 	fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 
 	/*
@@ -351,6 +400,7 @@ static void fakegpu_crtc_helper_atomic_disable(struct drm_crtc *crtc,
 		drm_dev_exit(idx);
 	}
 	head->hw_active = false;
+	fakegpu_head_crc_vblank_ref(head, false);
 	mutex_unlock(&fdev->hw_lock);
 
 	drm_crtc_vblank_off(crtc);
@@ -365,12 +415,66 @@ static void fakegpu_crtc_helper_atomic_disable(struct drm_crtc *crtc,
 	spin_unlock_irq(&dev->event_lock);
 }
 
+/*
+ * The LUT is a shadow captured by the next COMMIT, like GAMMA_CTRL. DRM
+ * entries are 16 bits per channel, the device's 8. A NULL LUT (the default)
+ * is the identity: gamma off.
+ */
+static void fakegpu_head_write_gamma(struct fakegpu_head *head,
+				     const struct drm_property_blob *blob)
+{
+	const struct drm_color_lut *lut;
+	unsigned int i;
+
+	if (!blob) {
+		fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_CTRL, 0);
+		return;
+	}
+	lut = blob->data;	/* FAKEGPU_GAMMA_SIZE entries: atomic_check */
+	fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_INDEX, 0);
+	for (i = 0; i < FAKEGPU_GAMMA_SIZE; i++)
+		fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_DATA,
+				(lut[i].red >> 8) << 16 | (lut[i].green >> 8) << 8 |
+				lut[i].blue >> 8);
+	fakegpu_head_wr(head, FAKEGPU_HEAD_GAMMA_CTRL, FAKEGPU_GAMMA_CTRL_ENABLE);
+}
+
+/*
+ * Program the one-shot writeback of the frame this commit latches, and hand
+ * the job to the writeback core before COMMIT: its completion interrupt may
+ * come as soon as the device latches.
+ */
+static void fakegpu_head_write_wb(struct fakegpu_head *head,
+				  struct drm_connector_state *conn_state)
+{
+	struct drm_framebuffer *fb = conn_state->writeback_job->fb;
+	struct drm_gem_vram_object *gbo = drm_gem_vram_of_gem(fb->obj[0]);
+	s64 gpu_addr = drm_gem_vram_offset(gbo);
+	u64 offset;
+
+	fakegpu_head_wb_queue(head, conn_state);
+	if (WARN_ON_ONCE(gpu_addr < 0)) {
+		/* Bug: prepare_writeback_job did not pin the buffer. */
+		fakegpu_head_wb_cancel(head, -EIO);
+		fakegpu_head_wr(head, FAKEGPU_HEAD_WB_CTRL, 0);
+		return;
+	}
+	offset = (u64)gpu_addr + fb->offsets[0];
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_OFFSET_LO, lower_32_bits(offset));
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_OFFSET_HI, upper_32_bits(offset));
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_PITCH, fb->pitches[0]);
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_FORMAT,
+			fakegpu_fourcc_to_hw(fb->format->format));
+	fakegpu_head_wr(head, FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
+}
+
 static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 					     struct drm_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	const struct drm_display_mode *mode = &crtc_state->adjusted_mode;
 	struct fakegpu_head *head = crtc_to_head(crtc);
+	struct drm_connector_state *wb_state = NULL;
 	struct drm_pending_vblank_event *event;
 	bool committed = false;
 	u32 ctrl, status;
@@ -378,6 +482,13 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 
 	/* Held by the commit tail around the plane commit. */
 	lockdep_assert_held(&head->fdev->hw_lock);
+
+	if (head->has_wb) {
+		wb_state = drm_atomic_get_new_connector_state(state, &head->wb.base);
+		if (wb_state && (wb_state->crtc != crtc || !wb_state->writeback_job ||
+				 !wb_state->writeback_job->fb))
+			wb_state = NULL;
+	}
 
 	if (drm_dev_enter(crtc->dev, &idx)) {
 		ctrl = FAKEGPU_HEAD_CTRL_ENABLE;
@@ -388,6 +499,20 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		fakegpu_head_wr(head, FAKEGPU_HEAD_REFRESH_MHZ,
 				fakegpu_mode_refresh_mhz(mode));
 		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, ctrl);
+		/*
+		 * Also on a modeset: a device reset (probe, resume) cleared
+		 * the LUT that the DRM state still holds.
+		 */
+		if (head->has_gamma && (crtc_state->color_mgmt_changed ||
+					drm_atomic_crtc_needs_modeset(crtc_state)))
+			fakegpu_head_write_gamma(head, crtc_state->gamma_lut);
+		/*
+		 * One-shot: the COMMIT that captures WB_CTRL.ENABLE clears it in
+		 * the shadow (ABI 1.2), so a later commit (a flip, a CRC switch)
+		 * never writes into a buffer that may be unpinned by then.
+		 */
+		if (wb_state)
+			fakegpu_head_write_wb(head, wb_state);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 		head->hw_active = true;
 		/*
@@ -399,6 +524,10 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
 		committed = status != ~0u || fakegpu_hw_present(head->fdev);
 		drm_dev_exit(idx);
+	} else if (wb_state) {
+		/* Nothing will write the buffer: fail the job, do not leak it. */
+		fakegpu_head_wb_queue(head, wb_state);
+		fakegpu_head_wb_cancel(head, -ENODEV);
 	}
 
 	spin_lock_irq(&crtc->dev->event_lock);
@@ -408,6 +537,8 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 
 	if (event)
 		fakegpu_head_arm_event(head, event, committed);
+
+	fakegpu_head_crc_vblank_ref(head, head->crc_enabled && head->hw_active);
 }
 
 static const struct drm_crtc_helper_funcs fakegpu_crtc_helper_funcs = {
@@ -434,13 +565,22 @@ static const struct drm_crtc_funcs fakegpu_crtc_funcs = {
 	FAKEGPU_CRTC_FUNCS,
 };
 
-/* Only with FAKEGPU_CAP_CRC: the debugfs crc files exist iff set_crc_source does. */
-static const struct drm_crtc_funcs fakegpu_crtc_crc_funcs = {
-	FAKEGPU_CRTC_FUNCS,
-	.get_crc_sources	= fakegpu_crtc_get_crc_sources,
-	.verify_crc_source	= fakegpu_crtc_verify_crc_source,
-	.set_crc_source		= fakegpu_crtc_set_crc_source,
-};
+/*
+ * The optional hooks exist iff the device has the capability behind them.
+ * (No gamma_set: the core maps the legacy gamma ioctl onto GAMMA_LUT.)
+ */
+static void fakegpu_crtc_funcs_init(struct fakegpu_device *fdev)
+{
+	struct drm_crtc_funcs *funcs = &fdev->crtc_funcs;
+
+	*funcs = fakegpu_crtc_funcs;
+	/* The debugfs crc files exist iff set_crc_source does. */
+	if (fdev->caps.flags & FAKEGPU_CAP_CRC) {
+		funcs->get_crc_sources = fakegpu_crtc_get_crc_sources;
+		funcs->verify_crc_source = fakegpu_crtc_verify_crc_source;
+		funcs->set_crc_source = fakegpu_crtc_set_crc_source;
+	}
+}
 
 /* ---------------------------------------------------------------------- */
 /* Encoder and connector                                                  */
@@ -538,6 +678,150 @@ static const struct drm_connector_funcs fakegpu_connector_funcs = {
 };
 
 /* ---------------------------------------------------------------------- */
+/* Writeback connector                                                    */
+
+/*
+ * DOC: writeback
+ *
+ * With FAKEGPU_CAP_WRITEBACK each head gets a writeback connector for its
+ * CRTC. A job's framebuffer is pinned into VRAM by prepare_writeback_job
+ * (like prepare_fb for planes) and unpinned by cleanup_writeback_job, which
+ * the writeback core runs after the job completed. atomic_flush programs
+ * WB_* and queues the job before the COMMIT; the device writes the frame it
+ * latches (WIDTH x HEIGHT, after gamma) and raises IRQ_WRITEBACK, and the
+ * handler signals the job with WB_STATUS (ERROR: -EIO). A commit the device
+ * refuses (IRQ_ERROR) never latches, so its job is failed with -EIO then; a
+ * job still not completed after FAKEGPU_WB_MAX_VBLANKS vblanks is failed with
+ * -ETIMEDOUT. The only COMMIT that can replace a pending one (and so drop its
+ * writeback request) is the CRC source switch, which waits for the latch.
+ */
+
+static const u32 fakegpu_wb_formats[] = {
+	DRM_FORMAT_XRGB8888,
+	DRM_FORMAT_ARGB8888,	/* written with alpha 0xff */
+};
+
+static int fakegpu_wb_connector_helper_get_modes(struct drm_connector *connector)
+{
+	struct drm_device *dev = connector->dev;
+	int count;
+
+	count = drm_add_modes_noedid(connector, dev->mode_config.max_width,
+				     dev->mode_config.max_height);
+	drm_set_preferred_mode(connector, FAKEGPU_FALLBACK_WIDTH,
+			       FAKEGPU_FALLBACK_HEIGHT);
+	return count;
+}
+
+static int fakegpu_wb_connector_helper_atomic_check(struct drm_connector *connector,
+						    struct drm_atomic_state *state)
+{
+	struct drm_connector_state *conn_state =
+		drm_atomic_get_new_connector_state(state, connector);
+	struct drm_crtc_state *crtc_state;
+	struct drm_framebuffer *fb;
+	u32 hw;
+
+	if (!conn_state->writeback_job || !conn_state->writeback_job->fb)
+		return 0;
+	fb = conn_state->writeback_job->fb;
+
+	/* The core already refuses a job without an active CRTC. */
+	if (!conn_state->crtc)
+		return -EINVAL;
+	crtc_state = drm_atomic_get_crtc_state(state, conn_state->crtc);
+	if (IS_ERR(crtc_state))
+		return PTR_ERR(crtc_state);
+
+	if (fb->width != crtc_state->mode.hdisplay ||
+	    fb->height != crtc_state->mode.vdisplay) {
+		drm_dbg_atomic(connector->dev, "[CONNECTOR:%d:%s] writeback fb %ux%u, mode %ux%u\n",
+			       connector->base.id, connector->name, fb->width,
+			       fb->height, crtc_state->mode.hdisplay,
+			       crtc_state->mode.vdisplay);
+		return -EINVAL;
+	}
+	hw = fakegpu_fourcc_to_hw(fb->format->format);
+	if (hw != FAKEGPU_FMT_XRGB8888 && hw != FAKEGPU_FMT_ARGB8888) {
+		drm_dbg_atomic(connector->dev, "[CONNECTOR:%d:%s] writeback format %p4cc not supported\n",
+			       connector->base.id, connector->name,
+			       &fb->format->format);
+		return -EINVAL;
+	}
+	if (fb->pitches[0] % fb->format->cpp[0])
+		return -EINVAL;
+	return 0;
+}
+
+static int fakegpu_wb_connector_helper_prepare_writeback_job(struct drm_writeback_connector *wb,
+							     struct drm_writeback_job *job)
+{
+	if (!job->fb)
+		return 0;
+	return drm_gem_vram_pin(drm_gem_vram_of_gem(job->fb->obj[0]),
+				DRM_GEM_VRAM_PL_FLAG_VRAM);
+}
+
+/* Runs only for a job that prepare_writeback_job prepared. */
+static void fakegpu_wb_connector_helper_cleanup_writeback_job(struct drm_writeback_connector *wb,
+							      struct drm_writeback_job *job)
+{
+	if (job->fb)
+		drm_gem_vram_unpin(drm_gem_vram_of_gem(job->fb->obj[0]));
+}
+
+static const struct drm_connector_helper_funcs fakegpu_wb_connector_helper_funcs = {
+	.get_modes		= fakegpu_wb_connector_helper_get_modes,
+	.atomic_check		= fakegpu_wb_connector_helper_atomic_check,
+	.prepare_writeback_job	= fakegpu_wb_connector_helper_prepare_writeback_job,
+	.cleanup_writeback_job	= fakegpu_wb_connector_helper_cleanup_writeback_job,
+};
+
+static const struct drm_connector_funcs fakegpu_wb_connector_funcs = {
+	.fill_modes		= drm_helper_probe_single_connector_modes,
+	.destroy		= drm_connector_cleanup,
+	.reset			= drm_atomic_helper_connector_reset,
+	.atomic_duplicate_state	= drm_atomic_helper_connector_duplicate_state,
+	.atomic_destroy_state	= drm_atomic_helper_connector_destroy_state,
+};
+
+/* The connector's checks cover everything; the encoder is internal. */
+static const struct drm_encoder_helper_funcs fakegpu_wb_encoder_helper_funcs;
+
+void fakegpu_head_wb_queue(struct fakegpu_head *head,
+			   struct drm_connector_state *conn_state)
+{
+	drm_writeback_queue_job(&head->wb, conn_state);
+	WRITE_ONCE(head->wb_vblanks, 0);
+	atomic_inc(&head->wb_pending);
+}
+
+/* Complete every job still queued to the device with @status. */
+void fakegpu_head_wb_cancel(struct fakegpu_head *head, int status)
+{
+	while (atomic_dec_if_positive(&head->wb_pending) >= 0)
+		drm_writeback_signal_completion(&head->wb, status);
+}
+
+static int fakegpu_head_init_wb(struct fakegpu_head *head)
+{
+	struct drm_device *dev = &head->fdev->drm;
+	int ret;
+
+	ret = drm_writeback_connector_init(dev, &head->wb,
+					   &fakegpu_wb_connector_funcs,
+					   &fakegpu_wb_encoder_helper_funcs,
+					   fakegpu_wb_formats,
+					   ARRAY_SIZE(fakegpu_wb_formats),
+					   drm_crtc_mask(&head->crtc));
+	if (ret)
+		return ret;
+	drm_connector_helper_add(&head->wb.base, &fakegpu_wb_connector_helper_funcs);
+	head->has_wb = true;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Mode config                                                            */
 
 static enum drm_mode_status fakegpu_mode_config_mode_valid(struct drm_device *dev,
@@ -586,6 +870,54 @@ static const struct drm_mode_config_helper_funcs fakegpu_mode_config_helper_func
 /* ---------------------------------------------------------------------- */
 /* Heads                                                                  */
 
+static int fakegpu_plane_init_blend(struct drm_plane *plane, unsigned int zpos,
+				    unsigned int max_zpos)
+{
+	int ret;
+
+	ret = drm_plane_create_zpos_property(plane, zpos, 0, max_zpos);
+	if (ret || plane->type == DRM_PLANE_TYPE_CURSOR)
+		return ret;
+	ret = drm_plane_create_alpha_property(plane);
+	if (ret)
+		return ret;
+	return drm_plane_create_blend_mode_property(plane,
+						    BIT(DRM_MODE_BLEND_PIXEL_NONE) |
+						    BIT(DRM_MODE_BLEND_PREMULTI) |
+						    BIT(DRM_MODE_BLEND_COVERAGE));
+}
+
+/*
+ * ABI 1.2: zpos on every plane of the head, alpha and pixel blend mode on
+ * the primary and overlay planes. The default stacking is primary, overlay,
+ * cursor (cursor on top, as userspace expects), whatever the device's reset
+ * ZPOS (the plane index): the driver always writes the normalized zpos.
+ *
+ * No alpha/blend on the cursor (like i915 and amdgpu): userspace that sees
+ * "alpha" on a plane (igt kms_plane_alpha_blend) gives it a full-screen fb,
+ * which a cursor of CURSOR_MAX cannot take. The cursor keeps the device's
+ * reset blending, opaque pre-multiplied (the ABI 1.1 cursor rule), which is
+ * what its state holds and the driver writes.
+ */
+static int fakegpu_head_init_blend(struct fakegpu_head *head)
+{
+	unsigned int max_zpos = head->has_cursor + head->has_overlay;
+	unsigned int zpos = 0;
+	int ret;
+
+	ret = fakegpu_plane_init_blend(&head->primary, zpos++, max_zpos);
+	if (ret)
+		return ret;
+	if (head->has_overlay) {
+		ret = fakegpu_plane_init_blend(&head->overlay, zpos++, max_zpos);
+		if (ret)
+			return ret;
+	}
+	if (head->has_cursor)
+		ret = fakegpu_plane_init_blend(&head->cursor, zpos, max_zpos);
+	return ret;
+}
+
 static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 			     const u32 *formats, unsigned int num_formats)
 {
@@ -625,13 +957,37 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 		cursor = &head->cursor;
 	}
 
+	if (fdev->caps.flags & FAKEGPU_CAP_OVERLAY) {
+		ret = drm_universal_plane_init(dev, &head->overlay, BIT(index),
+					       &fakegpu_plane_funcs, formats,
+					       num_formats, NULL,
+					       DRM_PLANE_TYPE_OVERLAY,
+					       "head-%u-overlay", index);
+		if (ret)
+			return ret;
+		drm_plane_helper_add(&head->overlay, &fakegpu_plane_helper_funcs);
+		head->has_overlay = true;
+	}
+
+	if (fakegpu_caps_have_blend(&fdev->caps)) {
+		ret = fakegpu_head_init_blend(head);
+		if (ret)
+			return ret;
+	}
+
 	ret = drm_crtc_init_with_planes(dev, crtc, &head->primary, cursor,
-					fdev->caps.flags & FAKEGPU_CAP_CRC ?
-					&fakegpu_crtc_crc_funcs : &fakegpu_crtc_funcs,
-					"head-%u", index);
+					&fdev->crtc_funcs, "head-%u", index);
 	if (ret)
 		return ret;
 	drm_crtc_helper_add(crtc, &fakegpu_crtc_helper_funcs);
+
+	if (fdev->caps.flags & FAKEGPU_CAP_GAMMA) {
+		ret = drm_mode_crtc_set_gamma_size(crtc, FAKEGPU_GAMMA_SIZE);
+		if (ret)
+			return ret;
+		drm_crtc_enable_color_mgmt(crtc, 0, false, FAKEGPU_GAMMA_SIZE);
+		head->has_gamma = true;
+	}
 
 	ret = drm_encoder_init(dev, encoder, &fakegpu_encoder_funcs,
 			       DRM_MODE_ENCODER_VIRTUAL, "head-%u", index);
@@ -652,7 +1008,13 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 			    DRM_CONNECTOR_POLL_HPD :
 			    DRM_CONNECTOR_POLL_CONNECT | DRM_CONNECTOR_POLL_DISCONNECT;
 
-	return drm_connector_attach_encoder(connector, encoder);
+	ret = drm_connector_attach_encoder(connector, encoder);
+	if (ret)
+		return ret;
+
+	if (fdev->caps.flags & FAKEGPU_CAP_WRITEBACK)
+		return fakegpu_head_init_wb(head);
+	return 0;
 }
 
 int fakegpu_kms_init(struct fakegpu_device *fdev)
@@ -684,6 +1046,9 @@ int fakegpu_kms_init(struct fakegpu_device *fdev)
 	}
 	dev->mode_config.funcs = &fakegpu_mode_config_funcs;
 	dev->mode_config.helper_private = &fakegpu_mode_config_helper_funcs;
+	/* The device wants distinct ZPOS values; ties would be by plane index. */
+	dev->mode_config.normalize_zpos = fakegpu_caps_have_blend(&fdev->caps);
+	fakegpu_crtc_funcs_init(fdev);
 
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		ret = fakegpu_head_init(fdev, i, formats, n);
