@@ -295,7 +295,20 @@ static void fakegpu_head_crc(struct fakegpu_head *head)
 static void fakegpu_head_vblank(struct fakegpu_head *head)
 {
 	struct drm_device *dev = head->crtc.dev;
-	u32 status;
+	struct drm_pending_vblank_event *waiting;
+	u32 status = 0;
+
+	/*
+	 * Whether the pending flip has latched is read before waking vblank
+	 * waiters: the flip then completes right after the wake-up, without a
+	 * register round trip in between during which a woken client's next
+	 * flip would find the previous commit unfinished (-EBUSY).
+	 */
+	spin_lock(&dev->event_lock);
+	waiting = head->event;
+	spin_unlock(&dev->event_lock);
+	if (waiting)
+		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
 
 	/*
 	 * One FRAME read per interrupt: DRM reads the counter twice to see it
@@ -308,6 +321,19 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 	drm_crtc_handle_vblank(&head->crtc);
 	WRITE_ONCE(head->frame_fresh, false);
 
+	/* Only the event seen above: one armed since then has not latched. */
+	spin_lock(&dev->event_lock);
+	if (waiting && head->event == waiting) {
+		if (status == ~0u || !(status & FAKEGPU_HEAD_STATUS_PENDING)) {
+			fakegpu_head_complete_event(head);
+		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
+			drm_err_ratelimited(dev, "head %u: commit not latched after %u vblanks, completing the flip anyway\n",
+					    head->index, head->event_vblanks);
+			fakegpu_head_complete_event(head);
+		}
+	}
+	spin_unlock(&dev->event_lock);
+
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc(head);
 
@@ -318,19 +344,6 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 		head->wb_vblanks = 0;
 		fakegpu_head_wb_cancel(head, -ETIMEDOUT);
 	}
-
-	spin_lock(&dev->event_lock);
-	if (head->event) {
-		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
-		if (status == ~0u || !(status & FAKEGPU_HEAD_STATUS_PENDING)) {
-			fakegpu_head_complete_event(head);
-		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
-			drm_err_ratelimited(dev, "head %u: commit not latched after %u vblanks, completing the flip anyway\n",
-					    head->index, head->event_vblanks);
-			fakegpu_head_complete_event(head);
-		}
-	}
-	spin_unlock(&dev->event_lock);
 }
 
 /* ---------------------------------------------------------------------- */
