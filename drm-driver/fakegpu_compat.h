@@ -48,4 +48,14 @@ static inline void fakegpu_compat_client_setup(struct drm_device *dev,
 	drm_client_setup_with_fourcc(dev, fourcc);
 }
 
+/*
+ * drm_plane_helper_funcs.atomic_async_check gained a `bool flip` argument in
+ * 6.15 (commit "drm/atomic: Let drivers decide which planes to async flip").
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define FAKEGPU_ASYNC_CHECK_ARGS	struct drm_plane *plane, struct drm_atomic_state *state
+#else
+#define FAKEGPU_ASYNC_CHECK_ARGS	struct drm_plane *plane, struct drm_atomic_state *state, bool flip
+#endif
+
 #endif /* FAKEGPU_COMPAT_H */

@@ -202,6 +202,7 @@ bool fakegpu_hw_present(struct fakegpu_device *fdev);
 
 int fakegpu_kms_init(struct fakegpu_device *fdev);
 u32 fakegpu_fourcc_to_hw(u32 fourcc);
+int fakegpu_head_wait_latched(struct fakegpu_head *head, u64 timeout_us);
 void fakegpu_head_wb_queue(struct fakegpu_head *head,
 			   struct drm_connector_state *conn_state);
 void fakegpu_head_wb_cancel(struct fakegpu_head *head, int status);

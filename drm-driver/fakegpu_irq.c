@@ -396,7 +396,6 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 	struct fakegpu_device *fdev = head->fdev;
 	bool enable = source && !strcmp(source, "auto");
 	int idx, ret = 0;
-	u32 status;
 
 	mutex_lock(&fdev->hw_lock);
 	if (!drm_dev_enter(crtc->dev, &idx)) {
@@ -412,11 +411,7 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 		 * A COMMIT that replaces a pending one drops the pending
 		 * one's writeback request (ABI 1.2): let it latch first.
 		 */
-		if (read_poll_timeout(fakegpu_head_rd, status,
-				      !(status & FAKEGPU_HEAD_STATUS_PENDING) ||
-				      status == ~0u, USEC_PER_MSEC,
-				      FAKEGPU_CRC_LATCH_TIMEOUT_US, false, head,
-				      FAKEGPU_HEAD_STATUS))
+		if (fakegpu_head_wait_latched(head, FAKEGPU_CRC_LATCH_TIMEOUT_US))
 			drm_dbg_driver(crtc->dev, "head %u: commit still pending at CRC switch\n",
 				       head->index);
 		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |

@@ -39,6 +39,7 @@
 #include <drm/drm_probe_helper.h>
 #include <drm/drm_writeback.h>
 
+#include "fakegpu_compat.h"
 #include "fakegpu_drv.h"
 
 /*
@@ -213,24 +214,40 @@ static void fakegpu_plane_hw_disable(struct fakegpu_head *head, unsigned int hw)
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_CTRL, 0);
 }
 
-static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
-					       struct drm_atomic_state *state)
+/* Worst-case wait for the device to latch a commit: a few frames. */
+static u64 fakegpu_latch_timeout_us(u32 refresh_mhz)
 {
-	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
-	struct fakegpu_head *head = plane_to_head(plane);
+	u64 frame_us = refresh_mhz ? div_u64(1000000000ULL, refresh_mhz) : USEC_PER_SEC;
+
+	return min_t(u64, 3 * frame_us + 20 * USEC_PER_MSEC, 3 * USEC_PER_SEC);
+}
+
+/*
+ * Wait until the head's last COMMIT has latched (STATUS.PENDING clear) or the
+ * device is gone (all-ones). 0 or -ETIMEDOUT.
+ */
+int fakegpu_head_wait_latched(struct fakegpu_head *head, u64 timeout_us)
+{
+	u32 status;
+
+	return read_poll_timeout(fakegpu_head_rd, status,
+				 !(status & FAKEGPU_HEAD_STATUS_PENDING) || status == ~0u,
+				 USEC_PER_MSEC, timeout_us, false, head,
+				 FAKEGPU_HEAD_STATUS);
+}
+
+/* Write a plane's registers from its (checked) state; no COMMIT. */
+static void fakegpu_plane_program(struct fakegpu_head *head, unsigned int hw,
+				  const struct drm_plane_state *new_state)
+{
 	struct drm_framebuffer *fb = new_state->fb;
-	unsigned int hw = plane_to_hw(plane);
 	struct drm_gem_vram_object *gbo;
 	s64 gpu_addr;
 	u64 offset;
-	int idx;
-
-	if (!drm_dev_enter(plane->dev, &idx))
-		return;
 
 	if (!new_state->visible || !fb) {
 		fakegpu_plane_hw_disable(head, hw);
-		goto out;
+		return;
 	}
 
 	gbo = drm_gem_vram_of_gem(fb->obj[0]);
@@ -238,7 +255,7 @@ static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
 	if (WARN_ON_ONCE(gpu_addr < 0)) {
 		/* Bug: prepare_fb did not pin the buffer into VRAM. */
 		fakegpu_plane_hw_disable(head, hw);
-		goto out;
+		return;
 	}
 	offset = (u64)gpu_addr + fb->offsets[0];
 
@@ -265,7 +282,17 @@ static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
 				 new_state->normalized_zpos);
 	}
 	fakegpu_plane_wr(head, hw, FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
-out:
+}
+
+static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
+					       struct drm_atomic_state *state)
+{
+	int idx;
+
+	if (!drm_dev_enter(plane->dev, &idx))
+		return;
+	fakegpu_plane_program(plane_to_head(plane), plane_to_hw(plane),
+			      drm_atomic_get_new_plane_state(state, plane));
 	drm_dev_exit(idx);
 }
 
@@ -280,12 +307,95 @@ static void fakegpu_plane_helper_atomic_disable(struct drm_plane *plane,
 	drm_dev_exit(idx);
 }
 
+/*
+ * Legacy cursor updates (DRM_IOCTL_MODE_CURSOR*) of a cursor that stays
+ * visible on an active head skip the commit machinery: the registers are
+ * written and committed at once and the device latches them at the next
+ * vblank together with whatever is pending (a page flip's primary plane:
+ * shadows are per head, one COMMIT latches them all). So a cursor move does
+ * not wait for a pending flip. Anything else (cursor on/off, a head being
+ * switched) takes the normal commit.
+ */
+static int fakegpu_cursor_helper_atomic_async_check(FAKEGPU_ASYNC_CHECK_ARGS)
+{
+	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
+	struct drm_plane_state *old_state = plane->state;
+	struct drm_crtc_state *crtc_state;
+	int ret;
+
+	if (!new_state->crtc || !new_state->fb || !old_state->fb || !old_state->visible)
+		return -EINVAL;
+	crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
+	if (!crtc_state || !crtc_state->active || drm_atomic_crtc_needs_modeset(crtc_state))
+		return -EINVAL;
+	ret = fakegpu_plane_helper_atomic_check(plane, state);
+	if (ret)
+		return ret;
+	return new_state->visible ? 0 : -EINVAL;
+}
+
+static void fakegpu_cursor_helper_atomic_async_update(struct drm_plane *plane,
+						      struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
+	struct drm_plane_state *cur = plane->state;
+	struct fakegpu_head *head = plane_to_head(plane);
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, new_state->crtc);
+	u32 refresh_mhz = fakegpu_mode_refresh_mhz(&crtc_state->adjusted_mode);
+	int idx;
+
+	/*
+	 * Update the current state in place (the helper's contract). The old
+	 * framebuffer goes to new_state, whose cleanup unpins it: it may be
+	 * scanned out until the next vblank, and VRAM helper buffers stay put
+	 * while nothing else needs the space.
+	 */
+	swap(cur->fb, new_state->fb);
+	cur->crtc_x = new_state->crtc_x;
+	cur->crtc_y = new_state->crtc_y;
+	cur->crtc_w = new_state->crtc_w;
+	cur->crtc_h = new_state->crtc_h;
+	cur->src_x = new_state->src_x;
+	cur->src_y = new_state->src_y;
+	cur->src_w = new_state->src_w;
+	cur->src_h = new_state->src_h;
+	cur->src = new_state->src;
+	cur->dst = new_state->dst;
+	cur->visible = new_state->visible;
+
+	mutex_lock(&head->fdev->hw_lock);
+	if (head->hw_active && drm_dev_enter(plane->dev, &idx)) {
+		/*
+		 * A COMMIT replacing a pending one drops its writeback request
+		 * (ABI 1.2): let a pending writeback commit latch first.
+		 */
+		if (atomic_read(&head->wb_pending) &&
+		    fakegpu_head_wait_latched(head, fakegpu_latch_timeout_us(refresh_mhz)))
+			drm_dbg_driver(plane->dev, "head %u: commit still pending at cursor update\n",
+				       head->index);
+		fakegpu_plane_program(head, plane_to_hw(plane), cur);
+		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+		drm_dev_exit(idx);
+	}
+	mutex_unlock(&head->fdev->hw_lock);
+}
+
 static const struct drm_plane_helper_funcs fakegpu_plane_helper_funcs = {
 	/* Pin into VRAM for scanout, unpin after: the GEM VRAM helpers. */
 	DRM_GEM_VRAM_PLANE_HELPER_FUNCS,
 	.atomic_check	= fakegpu_plane_helper_atomic_check,
 	.atomic_update	= fakegpu_plane_helper_atomic_update,
 	.atomic_disable	= fakegpu_plane_helper_atomic_disable,
+};
+
+static const struct drm_plane_helper_funcs fakegpu_cursor_helper_funcs = {
+	DRM_GEM_VRAM_PLANE_HELPER_FUNCS,
+	.atomic_check		= fakegpu_plane_helper_atomic_check,
+	.atomic_update		= fakegpu_plane_helper_atomic_update,
+	.atomic_disable		= fakegpu_plane_helper_atomic_disable,
+	.atomic_async_check	= fakegpu_cursor_helper_atomic_async_check,
+	.atomic_async_update	= fakegpu_cursor_helper_atomic_async_update,
 };
 
 static const struct drm_plane_funcs fakegpu_plane_funcs = {
@@ -349,20 +459,10 @@ static void fakegpu_crtc_helper_atomic_enable(struct drm_crtc *crtc,
 	drm_crtc_vblank_on(crtc);
 }
 
-/* Worst-case wait for the device to latch a commit: a few frames. */
-static u64 fakegpu_latch_timeout_us(u32 refresh_mhz)
-{
-	u64 frame_us = refresh_mhz ? div_u64(1000000000ULL, refresh_mhz) : USEC_PER_SEC;
-
-	return min_t(u64, 3 * frame_us + 20 * USEC_PER_MSEC, 3 * USEC_PER_SEC);
-}
-
 /* Caller holds fdev->hw_lock and is inside drm_dev_enter(). */
 static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 {
 	struct fakegpu_device *fdev = head->fdev;
-	u32 status;
-	int ret;
 
 	fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, 0);
 	fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_PRIMARY);
@@ -376,11 +476,7 @@ static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 	 * The device scans the old buffers out until its next vblank and the
 	 * commit tail unpins them as soon as we return: wait for the latch.
 	 */
-	ret = read_poll_timeout(fakegpu_head_rd, status,
-				!(status & FAKEGPU_HEAD_STATUS_PENDING) || status == ~0u,
-				USEC_PER_MSEC, fakegpu_latch_timeout_us(refresh_mhz),
-				false, head, FAKEGPU_HEAD_STATUS);
-	if (ret)
+	if (fakegpu_head_wait_latched(head, fakegpu_latch_timeout_us(refresh_mhz)))
 		drm_warn(&fdev->drm, "head %u: device did not switch off in time\n",
 			 head->index);
 }
@@ -942,6 +1038,8 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 	if (ret)
 		return ret;
 	drm_plane_helper_add(&head->primary, &fakegpu_plane_helper_funcs);
+	/* The device scans out whole frames: damage clips are only hints. */
+	drm_plane_enable_fb_damage_clips(&head->primary);
 
 	if (fdev->caps.cursor_width) {
 		ret = drm_universal_plane_init(dev, &head->cursor, BIT(index),
@@ -952,7 +1050,7 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 					       "head-%u-cursor", index);
 		if (ret)
 			return ret;
-		drm_plane_helper_add(&head->cursor, &fakegpu_plane_helper_funcs);
+		drm_plane_helper_add(&head->cursor, &fakegpu_cursor_helper_funcs);
 		head->has_cursor = true;
 		cursor = &head->cursor;
 	}
