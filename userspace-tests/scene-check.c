@@ -141,6 +141,15 @@ static int prepare(const struct fg_scene *s, struct ref_plane *order, int *n)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* Section 12: a pixel 0x00RRGGBB as the CRC's bytes B, G, R, 0. */
+static void put_bgr0(uint8_t *dst, uint32_t rgb)
+{
+	dst[0] = (uint8_t)rgb;
+	dst[1] = (uint8_t)(rgb >> 8);
+	dst[2] = (uint8_t)(rgb >> 16);
+	dst[3] = 0;
+}
+
 static int parse_crc(const char *s, uint32_t *out)
 {
 	char *end;
@@ -159,9 +168,9 @@ int main(int argc, char **argv)
 	struct ref_plane order[FG_SCENE_PLANES];
 	struct fg_image img = { 0 };
 	struct fg_scene s;
-	uint32_t guest_crc, host_crc = 0, first[REPORT_MAX][4];
+	uint32_t guest_crc, host_crc, want_crc, first[REPORT_MAX][4];
 	uint64_t mismatches = 0;
-	uint8_t *row;
+	uint8_t *row, *want_row;
 	int n = 0, idx;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -198,26 +207,25 @@ int main(int argc, char **argv)
 	}
 	fg_scene_get((unsigned int)idx, img.w, img.h, &s);
 	row = malloc((size_t)img.w * 4);
-	if (!row || prepare(&s, order, &n)) {
-		if (!row)
+	want_row = malloc((size_t)img.w * 4);
+	if (!row || !want_row || prepare(&s, order, &n)) {
+		if (!row || !want_row)
 			fprintf(stderr, PROG ": out of memory\n");
 		free(row);
+		free(want_row);
 		free(img.rgb);
 		return 1;
 	}
 
-	host_crc = (uint32_t)crc32(0, NULL, 0);
+	host_crc = want_crc = (uint32_t)crc32(0, NULL, 0);
 	for (uint32_t y = 0; y < img.h; y++) {
 		for (uint32_t x = 0; x < img.w; x++) {
 			const uint8_t *px = img.rgb + ((size_t)y * img.w + x) * 3;
 			uint32_t got = (uint32_t)px[0] << 16 | (uint32_t)px[1] << 8 | px[2];
 			uint32_t want = reference_pixel(&s, order, n, (int32_t)x, (int32_t)y);
 
-			/* Section 12: each pixel as the bytes B, G, R, 0. */
-			row[x * 4] = px[2];
-			row[x * 4 + 1] = px[1];
-			row[x * 4 + 2] = px[0];
-			row[x * 4 + 3] = 0;
+			put_bgr0(row + (size_t)x * 4, got);
+			put_bgr0(want_row + (size_t)x * 4, want);
 			if (got == want)
 				continue;
 			if (mismatches < REPORT_MAX) {
@@ -229,6 +237,7 @@ int main(int argc, char **argv)
 			mismatches++;
 		}
 		host_crc = (uint32_t)crc32(host_crc, row, img.w * 4);
+		want_crc = (uint32_t)crc32(want_crc, want_row, img.w * 4);
 	}
 
 	int ok = !mismatches && host_crc == guest_crc;
@@ -243,9 +252,13 @@ int main(int argc, char **argv)
 		printf(PROG ":   ... and %llu more\n", (unsigned long long)(mismatches - REPORT_MAX));
 	if (host_crc != guest_crc)
 		printf(PROG ":   the CRC of the screenshot differs from the one the guest read: the CRC path (device CRC, driver debugfs) and the screenshot disagree\n");
+	if (want_crc != guest_crc)
+		printf(PROG ":   the guest's CRC is not the expected frame's (0x%08x): the device computed its CRC over a wrong frame\n",
+		       want_crc);
 	for (int i = 0; i < n; i++)
 		free(order[i].bytes);
 	free(row);
+	free(want_row);
 	free(img.rgb);
 	return ok ? 0 : 1;
 }
