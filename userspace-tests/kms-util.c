@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -120,6 +122,89 @@ uint32_t fg_kms_prop(int fd, uint32_t obj_id, uint32_t obj_type,
 	}
 	drmModeFreeObjectProperties(props);
 	return id;
+}
+
+int fg_kms_prop_enum(int fd, uint32_t obj_id, uint32_t obj_type,
+		     const char *name, const char *entry, uint64_t *value)
+{
+	uint32_t id = fg_kms_prop(fd, obj_id, obj_type, name, NULL);
+	drmModePropertyRes *p = id ? drmModeGetProperty(fd, id) : NULL;
+	int rc = -1;
+
+	for (int i = 0; p && i < p->count_enums && rc; i++)
+		if (strcmp(p->enums[i].name, entry) == 0) {
+			*value = p->enums[i].value;
+			rc = 0;
+		}
+	drmModeFreeProperty(p);
+	return rc;
+}
+
+int fg_kms_atomic_set(const char *prog, const char *dev, int fd,
+		      drmModeAtomicReq *req, uint32_t obj_id, uint32_t obj_type,
+		      const char *name, uint64_t value)
+{
+	uint32_t id = fg_kms_prop(fd, obj_id, obj_type, name, NULL);
+
+	if (!id) {
+		fprintf(stderr, "%s: %s: KMS object %u has no '%s' property; is this an atomic driver with that feature?\n",
+			prog, dev, obj_id, name);
+		return -1;
+	}
+	if (drmModeAtomicAddProperty(req, obj_id, id, value) < 0) {
+		fprintf(stderr, "%s: out of memory building an atomic request\n", prog);
+		return -1;
+	}
+	return 0;
+}
+
+int fg_kms_buffer_create(const char *prog, const char *dev, int fd, uint32_t w,
+			 uint32_t h, uint32_t fourcc, unsigned int cpp,
+			 struct fg_kms_buffer *b)
+{
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	uint64_t off;
+	void *map;
+	char f4[5];
+
+	if (drmModeCreateDumbBuffer(fd, w, h, cpp * 8, 0, &b->handle, &b->pitch, &b->size)) {
+		fprintf(stderr, "%s: %s: cannot allocate a %ux%u %u-bpp dumb buffer: %s\n",
+			prog, dev, w, h, cpp * 8, strerror(errno));
+		b->handle = 0;
+		return -1;
+	}
+	if (drmModeMapDumbBuffer(fd, b->handle, &off)) {
+		fprintf(stderr, "%s: %s: cannot prepare dumb buffer %u for mmap: %s\n",
+			prog, dev, b->handle, strerror(errno));
+		return -1;
+	}
+	map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "%s: %s: cannot mmap dumb buffer %u (%" PRIu64 " bytes): %s\n",
+			prog, dev, b->handle, b->size, strerror(errno));
+		return -1;
+	}
+	b->map = map;
+	handles[0] = b->handle;
+	pitches[0] = b->pitch;
+	if (drmModeAddFB2(fd, w, h, fourcc, handles, pitches, offsets, &b->fb_id, 0)) {
+		fprintf(stderr, "%s: %s: cannot create a %ux%u %s framebuffer: %s\n",
+			prog, dev, w, h, fg_fourcc_str(fourcc, f4), strerror(errno));
+		b->fb_id = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void fg_kms_buffer_destroy(int fd, struct fg_kms_buffer *b)
+{
+	if (b->fb_id)
+		drmModeRmFB(fd, b->fb_id);
+	if (b->map)
+		munmap(b->map, b->size);
+	if (b->handle)
+		drmModeDestroyDumbBuffer(fd, b->handle);
+	memset(b, 0, sizeof(*b));
 }
 
 const char *fg_fourcc_str(uint32_t fourcc, char buf[5])

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,13 +29,6 @@
 #define PROG "modeset-atomic"
 #define MAX_PIPES 8
 
-struct buffer {
-	uint32_t handle;	/* 0 = none */
-	uint32_t pitch;
-	uint64_t size;
-	void *map;		/* NULL = not mapped */
-	uint32_t fb_id;		/* 0 = none */
-};
 
 struct pipe_stats {
 	unsigned int events;
@@ -59,7 +51,7 @@ struct pipe {
 		uint32_t fb_id, crtc_id, src_x, src_y, src_w, src_h,
 			 crtc_x, crtc_y, crtc_w, crtc_h;
 	} prop;
-	struct buffer buf[2];
+	struct fg_kms_buffer buf[2];
 	int pending;		/* flip event outstanding */
 	struct pipe_stats st;
 };
@@ -529,57 +521,13 @@ static int setup_pipes(struct ctx *c)
 
 /* ---- buffers --------------------------------------------------------------- */
 
-static int create_buffer(struct ctx *c, struct pipe *p, struct buffer *b)
+static int create_buffer(struct ctx *c, struct pipe *p, struct fg_kms_buffer *b)
 {
-	uint32_t w = p->mode.hdisplay, h = p->mode.vdisplay;
-	uint32_t bpp = fg_format_cpp(c->opt.format) * 8;
-	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
-	uint64_t off;
-	void *map;
-
-	if (drmModeCreateDumbBuffer(c->fd, w, h, bpp, 0, &b->handle, &b->pitch, &b->size)) {
-		fprintf(stderr, PROG ": %s: cannot allocate a %ux%u %u-bpp dumb buffer: %s\n",
-			c->dev, w, h, bpp, strerror(errno));
-		b->handle = 0;
-		return -1;
-	}
-	if (drmModeMapDumbBuffer(c->fd, b->handle, &off)) {
-		fprintf(stderr, PROG ": %s: cannot prepare dumb buffer %u for mmap: %s\n",
-			c->dev, b->handle, strerror(errno));
-		return -1;
-	}
-	map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, (off_t)off);
-	if (map == MAP_FAILED) {
-		fprintf(stderr, PROG ": %s: cannot mmap dumb buffer %u (%" PRIu64 " bytes): %s\n",
-			c->dev, b->handle, b->size, strerror(errno));
-		return -1;
-	}
-	b->map = map;
-	handles[0] = b->handle;
-	pitches[0] = b->pitch;
-	if (drmModeAddFB2(c->fd, w, h, c->opt.format, handles, pitches, offsets, &b->fb_id, 0)) {
-		char f4[5];
-
-		fprintf(stderr, PROG ": %s: cannot create a %ux%u %s framebuffer: %s\n",
-			c->dev, w, h, fg_fourcc_str(c->opt.format, f4), strerror(errno));
-		b->fb_id = 0;
-		return -1;
-	}
-	return 0;
+	return fg_kms_buffer_create(PROG, c->dev, c->fd, p->mode.hdisplay, p->mode.vdisplay,
+				    c->opt.format, fg_format_cpp(c->opt.format), b);
 }
 
-static void destroy_buffer(struct ctx *c, struct buffer *b)
-{
-	if (b->fb_id)
-		drmModeRmFB(c->fd, b->fb_id);
-	if (b->map)
-		munmap(b->map, b->size);
-	if (b->handle)
-		drmModeDestroyDumbBuffer(c->fd, b->handle);
-	memset(b, 0, sizeof(*b));
-}
-
-static int draw(struct ctx *c, struct pipe *p, struct buffer *b, unsigned int frame)
+static int draw(struct ctx *c, struct pipe *p, struct fg_kms_buffer *b, unsigned int frame)
 {
 	if (fg_pattern_fill(c->opt.pattern, frame, c->opt.format, b->map,
 			    p->mode.hdisplay, p->mode.vdisplay, b->pitch)) {
@@ -929,7 +877,7 @@ static void cleanup(struct ctx *c)
 		struct pipe *p = &c->pipe[i];
 
 		for (int b = 0; b < 2; b++)
-			destroy_buffer(c, &p->buf[b]);
+			fg_kms_buffer_destroy(c->fd, &p->buf[b]);
 		if (p->mode_blob)
 			drmModeDestroyPropertyBlob(c->fd, p->mode_blob);
 		p->mode_blob = 0;

@@ -254,19 +254,19 @@ uint32_t fg_pattern_expect(enum fg_pattern p, uint32_t fourcc, uint32_t frame,
 	return fg_format_roundtrip(fourcc, fg_pattern_pixel(p, frame, x, y, w, h));
 }
 
-static void store(uint8_t *dst, uint32_t fourcc, uint32_t rgb)
+void fg_format_store(uint8_t *dst, uint32_t fourcc, uint32_t argb)
 {
 	if (fourcc == DRM_FORMAT_RGB565) {
-		uint16_t v = to565(rgb);
+		uint16_t v = to565(argb);
 
 		dst[0] = (uint8_t)v;
 		dst[1] = (uint8_t)(v >> 8);
 	} else {
-		/* Little-endian B, G, R, A/X; X is written as 0xff like alpha. */
-		dst[0] = (uint8_t)rgb;
-		dst[1] = (uint8_t)(rgb >> 8);
-		dst[2] = (uint8_t)(rgb >> 16);
-		dst[3] = 0xff;
+		/* Little-endian B, G, R, A/X. */
+		dst[0] = (uint8_t)argb;
+		dst[1] = (uint8_t)(argb >> 8);
+		dst[2] = (uint8_t)(argb >> 16);
+		dst[3] = (uint8_t)(argb >> 24);
 	}
 }
 
@@ -306,8 +306,9 @@ int fg_pattern_fill(enum fg_pattern p, uint32_t frame, uint32_t fourcc,
 	for (uint32_t y = 0; y < h; y++) {
 		if (row_changes(&l, y, h))
 			for (uint32_t x = 0; x < w; x++)
-				store(scratch + (size_t)x * cpp, fourcc,
-				      pixel(&l, p, frame, x, y, w, h));
+				/* X is written as 0xff, like alpha. */
+				fg_format_store(scratch + (size_t)x * cpp, fourcc, 0xff000000u |
+						pixel(&l, p, frame, x, y, w, h));
 		memcpy(base + (size_t)y * pitch, scratch, row_bytes);
 	}
 	free(scratch);

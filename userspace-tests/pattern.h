@@ -53,6 +53,13 @@ uint32_t fg_pattern_pixel(enum fg_pattern p, uint32_t frame, uint32_t x,
 uint32_t fg_pattern_expect(enum fg_pattern p, uint32_t fourcc, uint32_t frame,
 			   uint32_t x, uint32_t y, uint32_t w, uint32_t h);
 
+/*
+ * Store one 0xAARRGGBB value as a pixel of `fourcc` at dst (cpp bytes):
+ * XRGB8888 and ARGB8888 keep all 32 bits (A lands in the X byte too),
+ * RGB565 keeps the top 5/6/5 bits of R, G, B.
+ */
+void fg_format_store(uint8_t *dst, uint32_t fourcc, uint32_t argb);
+
 /* Convert one 0x00RRGGBB colour to `fourcc` and back (see above). */
 uint32_t fg_format_roundtrip(uint32_t fourcc, uint32_t rgb);
 
