@@ -84,6 +84,11 @@ if has guest; then
 	if [ -f drm-driver/fakegpu.ko ]; then
 		step guest-fakegpu-lane scripts/check-driver
 		for f in xrgb8888 argb8888 rgb565; do step "guest-fakegpu-screenshot-$f" scripts/check-screenshot fakegpu "$f"; done
+		# Several heads, and the desktops on them (docs/guest-desktops.md).
+		step guest-fakegpu-multihead-2 scripts/check-multihead 2
+		step guest-fakegpu-multihead-4 scripts/check-multihead 4
+		step guest-fakegpu-xorg scripts/check-xorg
+		step guest-fakegpu-weston scripts/check-weston
 	fi
 fi
 
