@@ -49,6 +49,9 @@
 #define FAKEGPU_REFRESH_MIN_MHZ		1000
 #define FAKEGPU_REFRESH_MAX_MHZ		240000
 
+/* Largest framebuffer side (a desktop across heads), as most KMS drivers. */
+#define FAKEGPU_FB_MAX_SIZE		16384
+
 /* Used when the connector has no (valid) EDID. */
 #define FAKEGPU_FALLBACK_WIDTH		1024
 #define FAKEGPU_FALLBACK_HEIGHT		768
@@ -799,11 +802,11 @@ static const u32 fakegpu_wb_formats[] = {
 
 static int fakegpu_wb_connector_helper_get_modes(struct drm_connector *connector)
 {
-	struct drm_device *dev = connector->dev;
+	struct fakegpu_device *fdev = to_fakegpu(connector->dev);
 	int count;
 
-	count = drm_add_modes_noedid(connector, dev->mode_config.max_width,
-				     dev->mode_config.max_height);
+	count = drm_add_modes_noedid(connector, fdev->caps.max_width,
+				     fdev->caps.max_height);
 	drm_set_preferred_mode(connector, FAKEGPU_FALLBACK_WIDTH,
 			       FAKEGPU_FALLBACK_HEIGHT);
 	return count;
@@ -1102,6 +1105,12 @@ static int fakegpu_head_init(struct fakegpu_device *fdev, unsigned int index,
 	if (ret)
 		return ret;
 	drm_connector_helper_add(connector, &fakegpu_connector_helper_funcs);
+	/*
+	 * The core attaches no EDID property to a virtual connector, and
+	 * without it drm_edid_connector_update() cannot store the EDID: the
+	 * head would show the no-EDID mode list and userspace no EDID blob.
+	 */
+	drm_connector_attach_edid_property(connector);
 	connector->polled = fdev->caps.flags & FAKEGPU_CAP_HOTPLUG ?
 			    DRM_CONNECTOR_POLL_HPD :
 			    DRM_CONNECTOR_POLL_CONNECT | DRM_CONNECTOR_POLL_DISCONNECT;
@@ -1132,8 +1141,17 @@ int fakegpu_kms_init(struct fakegpu_device *fdev)
 
 	dev->mode_config.min_width = 1;
 	dev->mode_config.min_height = 1;
-	dev->mode_config.max_width = fdev->caps.max_width;
-	dev->mode_config.max_height = fdev->caps.max_height;
+	/*
+	 * A framebuffer may be larger than what one head scans out: a desktop
+	 * across several heads (Xorg, modetest -s A -s B) is one framebuffer
+	 * of which each head scans out its part, and the device bounds only
+	 * the scanned-out window (plane SRC_W/H, VRAM). One head keeps the
+	 * device's limits.
+	 */
+	dev->mode_config.max_width = min(fdev->caps.max_width * fdev->caps.num_heads,
+					 FAKEGPU_FB_MAX_SIZE);
+	dev->mode_config.max_height = min(fdev->caps.max_height * fdev->caps.num_heads,
+					  FAKEGPU_FB_MAX_SIZE);
 	dev->mode_config.preferred_depth =
 		fdev->caps.formats & BIT(FAKEGPU_FMT_XRGB8888) ? 24 : 16;
 	/* Scanout is straight from VRAM that the CPU maps write-combined. */

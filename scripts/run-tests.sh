@@ -87,6 +87,11 @@ if has guest; then
 		# Host-side truth: known scenes (formats, cursor positions, planes,
 		# blending, gamma); host screenshot vs reference, guest CRC vs host.
 		step guest-fakegpu-scenes scripts/check-scenes
+		# Several heads, and the desktops on them (docs/guest-desktops.md).
+		step guest-fakegpu-multihead-2 scripts/check-multihead 2
+		step guest-fakegpu-multihead-4 scripts/check-multihead 4
+		step guest-fakegpu-xorg scripts/check-xorg
+		step guest-fakegpu-weston scripts/check-weston
 	fi
 fi
 

@@ -4,6 +4,9 @@
  * screendump writes by default) with the test pattern the guest drew,
  * regenerated at the image's size through the scanout format's precision.
  * Exact comparison: a display path that is right shows zero mismatches.
+ * With --pattern none it checks what a desktop drew instead: rectangles of
+ * one known colour (--rect) and how much differs from an earlier screenshot
+ * (--changed-from).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,7 @@
 
 #define PROG "pattern-check"
 #define REPORT_MAX 10
+#define RECT_MAX 16
 
 static void usage(FILE *f)
 {
@@ -33,12 +37,19 @@ static void usage(FILE *f)
 "differing pixels. Exit status: 0 no mismatch, 1 mismatch or error, 2 usage.\n"
 "\n"
 "options:\n"
-"  --pattern NAME      bars (default) or moving\n"
+"  --pattern NAME      bars (default) or moving; none: no pattern comparison\n"
+"                      (only --expect-size, --rect and --changed-from)\n"
 "  --format FMT        scanout format the pattern was drawn in: xrgb8888\n"
 "                      (default), argb8888 or rgb565 (rgb565 is compared\n"
 "                      after 5/6/5 quantisation and bit-replication expansion)\n"
 "  --frame N           frame number of a moving pattern (default 0)\n"
 "  --expect-size WxH   fail unless the image is exactly W x H pixels\n"
+"  --rect X,Y,W,H=RRGGBB  fail unless every pixel of the rectangle is the\n"
+"                      colour RRGGBB (hex); repeatable, up to 16\n"
+"  --changed-from OLD  count the pixels that differ from image OLD (same size)\n"
+"  --min-changed N     with --changed-from: fail unless at least N differ\n"
+"                      (default 1)\n"
+"  --max-changed N     with --changed-from: fail if more than N differ\n"
 "  --generate WxH      instead of checking, write the expected W x H image\n"
 "                      (as seen through --format) to OUT (.png or .ppm)\n"
 "  --help              show this help\n");
@@ -90,17 +101,102 @@ static int generate(const char *path, int pattern, uint32_t format, uint32_t fra
 	return rc;
 }
 
+/* ---- regions (desktops) ------------------------------------------------- */
+
+struct rect {
+	uint32_t x, y, w, h, rgb;
+};
+
+static int parse_rect(const char *s, struct rect *r)
+{
+	int n = 0;
+
+	if (sscanf(s, "%u,%u,%u,%u=%6x%n", &r->x, &r->y, &r->w, &r->h, &r->rgb, &n) != 5 ||
+	    s[n] || !r->w || !r->h || strlen(strchr(s, '=') + 1) != 6) {
+		fprintf(stderr, PROG ": invalid --rect '%s': expected X,Y,W,H=RRGGBB, e.g. 10,10,100,50=ff0000\n",
+			s);
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t pixel_at(const struct fg_image *img, uint32_t x, uint32_t y)
+{
+	const uint8_t *px = img->rgb + ((size_t)y * img->w + x) * 3;
+
+	return (uint32_t)px[0] << 16 | (uint32_t)px[1] << 8 | px[2];
+}
+
+/* Every pixel of @r must be its colour; prints one line per rectangle. */
+static int check_rect(const struct fg_image *img, const struct rect *r)
+{
+	uint64_t bad = 0;
+	uint32_t fx = 0, fy = 0, fgot = 0;
+
+	if (r->x >= img->w || r->y >= img->h || r->w > img->w - r->x || r->h > img->h - r->y) {
+		printf(PROG ": rect %u,%u,%ux%u outside the %ux%u image\n",
+		       r->x, r->y, r->w, r->h, img->w, img->h);
+		return 1;
+	}
+	for (uint32_t y = r->y; y < r->y + r->h; y++)
+		for (uint32_t x = r->x; x < r->x + r->w; x++) {
+			uint32_t got = pixel_at(img, x, y);
+
+			if (got != r->rgb && !bad++) {
+				fx = x;
+				fy = y;
+				fgot = got;
+			}
+		}
+	if (!bad) {
+		printf(PROG ": rect %u,%u,%ux%u all #%06x\n", r->x, r->y, r->w, r->h, r->rgb);
+		return 0;
+	}
+	printf(PROG ": rect %u,%u,%ux%u expected #%06x: %llu pixels differ, first at (%u,%u) #%06x\n",
+	       r->x, r->y, r->w, r->h, r->rgb, (unsigned long long)bad, fx, fy, fgot);
+	return 1;
+}
+
+static int check_changed(const struct fg_image *img, const char *old_path, uint64_t min,
+			 uint64_t max)
+{
+	struct fg_image old = { 0 };
+	uint64_t changed = 0;
+
+	if (fg_image_read(PROG, old_path, &old))
+		return 1;
+	if (old.w != img->w || old.h != img->h) {
+		printf(PROG ": %s is %ux%u, the image %ux%u: cannot compare\n",
+		       old_path, old.w, old.h, img->w, img->h);
+		free(old.rgb);
+		return 1;
+	}
+	for (uint32_t y = 0; y < img->h; y++)
+		for (uint32_t x = 0; x < img->w; x++)
+			changed += pixel_at(img, x, y) != pixel_at(&old, x, y);
+	free(old.rgb);
+	printf(PROG ": %llu pixels changed from %s (wanted %llu to %llu)\n",
+	       (unsigned long long)changed, old_path, (unsigned long long)min,
+	       (unsigned long long)max);
+	return changed >= min && changed <= max ? 0 : 1;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
-	enum { O_PATTERN = 256, O_FORMAT, O_FRAME, O_SIZE, O_GENERATE, O_HELP };
+	enum { O_PATTERN = 256, O_FORMAT, O_FRAME, O_SIZE, O_GENERATE, O_RECT,
+	       O_CHANGED, O_MIN_CHANGED, O_MAX_CHANGED, O_HELP };
 	static const struct option lo[] = {
 		{ "pattern", required_argument, NULL, O_PATTERN },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "frame", required_argument, NULL, O_FRAME },
 		{ "expect-size", required_argument, NULL, O_SIZE },
 		{ "generate", required_argument, NULL, O_GENERATE },
+		{ "rect", required_argument, NULL, O_RECT },
+		{ "changed-from", required_argument, NULL, O_CHANGED },
+		{ "min-changed", required_argument, NULL, O_MIN_CHANGED },
+		{ "max-changed", required_argument, NULL, O_MAX_CHANGED },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -108,6 +204,10 @@ int main(int argc, char **argv)
 	uint32_t format = DRM_FORMAT_XRGB8888, frame = 0;
 	unsigned int ew = 0, eh = 0, gw = 0, gh = 0;
 	struct fg_image img = { 0 };
+	struct rect rects[RECT_MAX];
+	unsigned int nrects = 0;
+	const char *changed_from = NULL;
+	unsigned long long changed_lim[2] = { 1, UINT64_MAX };
 	char *end;
 	int c, n;
 
@@ -115,6 +215,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case O_PATTERN:
+			if (strcmp(optarg, "none") == 0) {
+				pattern = -1;
+				break;
+			}
 			pattern = fg_pattern_parse(optarg);
 			if (pattern < 0) {
 				fprintf(stderr, PROG ": unknown --pattern '%s': use bars or moving\n", optarg);
@@ -158,6 +262,27 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_RECT:
+			if (nrects == RECT_MAX) {
+				fprintf(stderr, PROG ": more than %u --rect options\n", RECT_MAX);
+				return 2;
+			}
+			if (parse_rect(optarg, &rects[nrects++]))
+				return 2;
+			break;
+		case O_CHANGED:
+			changed_from = optarg;
+			break;
+		case O_MIN_CHANGED:
+		case O_MAX_CHANGED:
+			errno = 0;
+			changed_lim[c == O_MAX_CHANGED] = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				fprintf(stderr, PROG ": invalid %s '%s': expected a non-negative integer\n",
+					argv[optind - 1], optarg);
+				return 2;
+			}
+			break;
 		case O_HELP:
 		case 'h':
 			usage(stdout);
@@ -174,6 +299,10 @@ int main(int argc, char **argv)
 	}
 	const char *path = argv[optind];
 
+	if (gw && pattern < 0) {
+		fprintf(stderr, PROG ": --generate needs a pattern, not none\n");
+		return 2;
+	}
 	if (gw)
 		return generate(path, pattern, format, frame, gw, gh) ? 1 : 0;
 
@@ -184,6 +313,24 @@ int main(int argc, char **argv)
 			path, img.w, img.h, ew, eh);
 		free(img.rgb);
 		return 1;
+	}
+
+	if (pattern < 0) {
+		int bad = 0;
+
+		printf(PROG ": %s: %ux%u\n", path, img.w, img.h);
+		for (unsigned int i = 0; i < nrects; i++)
+			bad |= check_rect(&img, &rects[i]);
+		if (changed_from)
+			bad |= check_changed(&img, changed_from, changed_lim[0],
+					     changed_lim[1]);
+		free(img.rgb);
+		return bad;
+	}
+	if (nrects || changed_from) {
+		fprintf(stderr, PROG ": --rect and --changed-from need --pattern none\n");
+		free(img.rgb);
+		return 2;
 	}
 
 	uint64_t mismatches = 0;
