@@ -26,6 +26,7 @@ demo:
 
 bench: build
 	$(TOOLBOX) run make -C /src/bench run
+	$(TOOLBOX) run /src/bench/viewer-cpu.sh
 	bench/guest-bench.sh
 
 clean:

@@ -66,6 +66,8 @@ if has host; then
 	for t in device/build/tests/test_*; do
 		[ -x "$t" ] && step "host-$(basename "$t")" tb "/src/$t"
 	done
+	# fakegpu-view under Xvfb and fakegpu-vnc against a live device (~10 s).
+	step host-viewer-vnc tb /src/scripts/check-viewer
 	[ -f device/fuzz/fuzz_vfu.c ] &&
 		step host-fuzz-vfu tb bash -c 'cd /src/device && make fuzz >/dev/null && build/fuzz/fuzz_vfu -max_total_time=30 -rss_limit_mb=2048 2>&1 | tail -n 5'
 fi

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,11 +17,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "compose.h"
+#include "ctl_client.h"
 #include "ctl.h"
 #include "engine.h"
 #include "fakegpu_abi.h"
@@ -396,6 +399,113 @@ static void test_png_round_trip(void **state)
 	assert_int_equal(fg_png_write("/nonexistent-dir/x.png", (uint32_t[1]){ 0 }, 1, 1), -1);
 }
 
+/*
+ * The shared client (client/ctl_client.c) against the real server: a child
+ * process serves @n requests (the listening socket queues the connections),
+ * the test plays fakegpu-view in this process.
+ */
+static pid_t serve_in_child(struct fx *f, int n)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < n; i++) {
+			struct pollfd p = { .fd = fg_ctl_fd(f->c), .events = POLLIN };
+
+			if (poll(&p, 1, 5000) != 1)
+				_exit(1);
+			fg_ctl_handle(f->c);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_client_screenshot_and_stats(void **state)
+{
+	struct fx *f = *state;
+	struct fg_ctlc_head heads[FG_CTLC_MAX_HEADS];
+	unsigned int n = 0;
+	uint8_t *px = NULL;
+	uint32_t w = 0, h = 0;
+	pid_t pid = serve_in_child(f, 3);
+
+	assert_int_equal(fg_ctlc_screenshot("test", f->path, 0, &px, &w, &h), FG_CTLC_OK);
+	assert_int_equal(w, W);
+	assert_int_equal(h, H);
+	for (uint32_t i = 0; i < W * H; i++) {
+		uint32_t want = pixel(i % W, i / W);
+		uint8_t bgr0[4] = { want & 0xff, (want >> 8) & 0xff, (want >> 16) & 0xff, 0 };
+
+		assert_memory_equal(px + 4 * i, bgr0, 4);
+	}
+	free(px);
+	px = NULL;
+	/* Head 1 is off: "no signal", nothing allocated. */
+	assert_int_equal(fg_ctlc_screenshot("test", f->path, 1, &px, &w, &h), FG_CTLC_NO_SIGNAL);
+	assert_null(px);
+	assert_int_equal(fg_ctlc_stats("test", f->path, heads, FG_CTLC_MAX_HEADS, &n), FG_CTLC_OK);
+	reap(pid);
+	assert_int_equal(n, 2);
+	assert_true(heads[0].active && heads[0].connected);
+	assert_int_equal(heads[0].width, W);
+	assert_int_equal(heads[0].height, H);
+	assert_int_equal(heads[0].refresh_mhz, 60000);
+	assert_false(heads[1].active);
+}
+
+static void test_client_errors(void **state)
+{
+	struct fx *f = *state;
+	char gone[160];
+	uint8_t *px = NULL;
+	uint32_t w, h;
+	pid_t pid = serve_in_child(f, 1);
+
+	/* A head the device does not have: its error, not "no signal". */
+	assert_int_equal(fg_ctlc_screenshot("test", f->path, 5, &px, &w, &h), FG_CTLC_REFUSED);
+	reap(pid);
+	snprintf(gone, sizeof(gone), "%s/none.sock", f->dir);
+	assert_int_equal(fg_ctlc_screenshot("test", gone, 0, &px, &w, &h), FG_CTLC_UNREACHABLE);
+	assert_null(px);
+}
+
+static void test_client_parse_head(void **state)
+{
+	struct fg_ctlc_head hd;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(fg_ctlc_parse_head("head 1 active=1 connected=0 mode=800x600@75000 "
+					    "frames=9 vblank_irqs=0\n", &i, &hd), 0);
+	assert_int_equal(i, 1);
+	assert_true(hd.active && !hd.connected);
+	assert_int_equal(hd.width * 10000 + hd.height, 800 * 10000 + 600);
+	assert_int_equal(hd.refresh_mhz, 75000);
+	assert_int_equal(hd.frames, 9);
+	/* Every value is checked. */
+	assert_int_equal(fg_ctlc_parse_head("head 8 active=0 connected=0 mode=0x0@0 frames=0",
+					    &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=2 connected=0 mode=0x0@0 frames=0",
+					    &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=1 connected=1 mode=99999x10@60000 "
+					    "frames=0", &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=1 connected=1 mode=640x480@0 frames=0",
+					    &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=1 connected=1 mode=640x480@60000 "
+					    "frames=1x", &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("garbage", &i, &hd), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +516,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path_handling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_png_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_screenshot_and_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
+		cmocka_unit_test(test_client_parse_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,10 +21,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_client.h"
 #include "pngio.h"
 
-#define DEFAULT_SOCKET	"/run/fakegpu/ctl.sock"
-#define MAX_SIDE	16384
 
 static void usage(FILE *f)
 {
@@ -36,114 +35,7 @@ static void usage(FILE *f)
 		"  screenshot HEAD FILE.png   save what HEAD displays now as a PNG\n"
 		"  crc HEAD                   CRC of HEAD's last frame and of its screen now\n"
 		"  plug HEAD | unplug HEAD    connect/disconnect HEAD's monitor\n"
-		"socket: --socket PATH, else $FAKEGPU_CTL, else " DEFAULT_SOCKET "\n");
-}
-
-static int connect_device(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "fakegpu-ctl: socket path %s is too long\n", path);
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, "fakegpu-ctl: socket: %s\n", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int err = errno;
-
-		if (err == ENOENT || err == ECONNREFUSED)
-			fprintf(stderr, "fakegpu-ctl: no device is listening on %s (%s): "
-				"is fakegpu-device running? (use --socket PATH or $FAKEGPU_CTL)\n",
-				path, strerror(err));
-		else
-			fprintf(stderr, "fakegpu-ctl: cannot connect to %s: %s\n",
-				path, strerror(err));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int send_line(int fd, const char *line)
-{
-	size_t len = strlen(line);
-
-	while (len) {
-		ssize_t n = send(fd, line, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "fakegpu-ctl: sending the request: %s\n", strerror(errno));
-			return -1;
-		}
-		line += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Read up to @len bytes; returns bytes read (< len at end of stream), -1 on error. */
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "fakegpu-ctl: reading the reply: %s\n", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-/* Read the first reply line (without '\n') into @buf. */
-static int read_line(int fd, char *buf, size_t cap)
-{
-	size_t len = 0;
-
-	while (len < cap - 1) {
-		ssize_t n = read_full(fd, buf + len, 1);
-
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		if (buf[len] == '\n') {
-			buf[len] = '\0';
-			return 0;
-		}
-		len++;
-	}
-	buf[len] = '\0';
-	fprintf(stderr, "fakegpu-ctl: the device closed the connection without a reply%s%s\n",
-		len ? ": " : "", buf);
-	return -1;
-}
-
-/* Check the first line; print the device's error. 0 if it says "ok". */
-static int check_ok(const char *line)
-{
-	if (strncmp(line, "ok", 2) == 0 && (line[2] == '\0' || line[2] == ' '))
-		return 0;
-	if (strncmp(line, "error ", 6) == 0)
-		fprintf(stderr, "fakegpu-ctl: device: %s\n", line + 6);
-	else
-		fprintf(stderr, "fakegpu-ctl: unexpected reply: %s\n", line);
-	return -1;
+		"socket: --socket PATH, else $FAKEGPU_CTL, else " FG_CTLC_DEFAULT_SOCKET "\n");
 }
 
 /* Copy the rest of the reply to stdout. */
@@ -152,44 +44,35 @@ static int copy_rest(int fd)
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = read_full(fd, buf, sizeof(buf))) > 0)
+	while ((n = fg_ctlc_read_full("fakegpu-ctl", fd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
 	return n < 0 ? -1 : 0;
 }
 
-static int screenshot(int fd, const char *file)
+static int screenshot(const char *sock, const char *head, const char *file)
 {
-	char line[128];
-	unsigned int w, h;
+	char *end;
+	unsigned long hd = strtoul(head, &end, 10);
+	uint32_t w, h;
 	uint8_t *raw;
 	uint32_t *px;
 	size_t n;
-	ssize_t got;
 	int r;
 
-	if (read_line(fd, line, sizeof(line)) < 0 || check_ok(line) < 0)
-		return 1;
-	if (sscanf(line, "ok screenshot %u %u", &w, &h) != 2 || !w || !h ||
-	    w > MAX_SIDE || h > MAX_SIDE) {
-		fprintf(stderr, "fakegpu-ctl: bad screenshot header: %s\n", line);
+	if (*end || head[0] < '0' || head[0] > '9' || hd >= FG_CTLC_MAX_HEADS) {
+		fprintf(stderr, "fakegpu-ctl: no head '%s' (a number from 0)\n", head);
 		return 1;
 	}
+	r = fg_ctlc_screenshot("fakegpu-ctl", sock, (unsigned int)hd, &raw, &w, &h);
+	if (r == FG_CTLC_NO_SIGNAL)
+		fprintf(stderr, "fakegpu-ctl: device: head %lu is not scanning out\n", hd);
+	if (r != FG_CTLC_OK)
+		return r == FG_CTLC_UNREACHABLE ? 3 : 1;
 	n = (size_t)w * h;
-	raw = malloc(n * 4);
 	px = malloc(n * sizeof(*px));
-	if (!raw || !px) {
+	if (!px) {
 		fprintf(stderr, "fakegpu-ctl: out of memory for a %ux%u screenshot\n", w, h);
 		free(raw);
-		free(px);
-		return 1;
-	}
-	got = read_full(fd, raw, n * 4);
-	if (got != (ssize_t)(n * 4)) {
-		if (got >= 0)
-			fprintf(stderr, "fakegpu-ctl: screenshot truncated: %zd of %zu bytes\n",
-				got, n * 4);
-		free(raw);
-		free(px);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -206,14 +89,12 @@ static int screenshot(int fd, const char *file)
 
 int main(int argc, char **argv)
 {
-	const char *sock = getenv("FAKEGPU_CTL");
+	const char *sock = fg_ctlc_default_path();
 	char req[128];
 	char line[256];
 	int argi = 1, fd, rc = 0;
 	const char *cmd;
 
-	if (!sock || !*sock)
-		sock = DEFAULT_SOCKET;
 	while (argi < argc && argv[argi][0] == '-') {
 		if (strcmp(argv[argi], "--socket") == 0 && argi + 1 < argc) {
 			sock = argv[argi + 1];
@@ -258,16 +139,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	fd = connect_device(sock);
+	if (strcmp(cmd, "screenshot") == 0)
+		return screenshot(sock, argv[argi + 1], argv[argi + 2]);
+	fd = fg_ctlc_connect("fakegpu-ctl", sock);
 	if (fd < 0)
 		return 3;
-	if (send_line(fd, req) < 0) {
+	if (fg_ctlc_send("fakegpu-ctl", fd, req) < 0) {
 		close(fd);
 		return 3;
 	}
-	if (strcmp(cmd, "screenshot") == 0) {
-		rc = screenshot(fd, argv[argi + 2]);
-	} else if (read_line(fd, line, sizeof(line)) < 0 || check_ok(line) < 0) {
+	if (fg_ctlc_read_line("fakegpu-ctl", fd, line, sizeof(line)) < 0 ||
+	    fg_ctlc_check_ok("fakegpu-ctl", line) < 0) {
 		rc = 1;
 	} else {
 		/* "ok" alone: the body follows; "ok DATA": print DATA. */
