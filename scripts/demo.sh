@@ -9,8 +9,15 @@ profile=${FAKEGPU_PROFILE:-t4-1b}
 make --no-print-directory build
 rm -f out/demo.png
 mkdir -p out
+view=()
+if [ -n "${DISPLAY:-}" ]; then
+	view=(--view)
+	echo "demo: DISPLAY=$DISPLAY: a fakegpu-view window shows the guest's display live while the guest runs"
+else
+	echo "demo: no DISPLAY: no live window (ssh -X, or scripts/guest-run --view, or device/build/fakegpu-vnc; see docs/viewing.md); the result is a screenshot"
+fi
 echo "demo: booting a TCG guest with fakegpu-device ($profile) attached (about a minute)"
-scripts/guest-run --device "$profile" \
+scripts/guest-run --device "$profile" "${view[@]}" \
 	--on-ready "device/build/fakegpu-ctl --socket \$FAKEGPU_CTL screenshot 0 /src/out/demo.png && device/build/fakegpu-ctl --socket \$FAKEGPU_CTL status" -- '
 set -e
 echo "== guest: lspci"; lspci -nn | grep -Ei "10de|feed" || true

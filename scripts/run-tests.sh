@@ -94,6 +94,8 @@ if has guest; then
 		step guest-fakegpu-multihead-4 scripts/check-multihead 4
 		step guest-fakegpu-xorg scripts/check-xorg
 		step guest-fakegpu-weston scripts/check-weston
+		# make demo's live window as over ssh -X (TCP display + cookie).
+		step guest-fakegpu-demo-view scripts/check-demo-view
 	fi
 fi
 

@@ -41,16 +41,35 @@ mount_inside() {
 	mount -t tmpfs tmpfs "$t/run"
 	mkdir -p "$t/src"
 	mount --bind "$repo" "$t/src"
+	# An X display for the viewer (fakegpu-view): local displays through
+	# their socket directory, forwarded ones (ssh -X: localhost:N) by TCP;
+	# the cookie file is copied in (the chroot's /tmp is private).
+	if [ -n "${DISPLAY:-}" ] && [ -d /tmp/.X11-unix ]; then
+		mkdir -p "$t/tmp/.X11-unix"
+		mount --bind /tmp/.X11-unix "$t/tmp/.X11-unix"
+	fi
+	if [ -n "${DISPLAY:-}" ] && [ -r "${XAUTHORITY:-}" ]; then
+		cp "$XAUTHORITY" "$t/tmp/.Xauthority"
+	fi
 }
 
 in_tree() {	# in_tree TREE CMD...   (fresh private mount namespace, auto-cleaned)
 	local t=$1; shift
+	# Under sudo, an X cookie is in the invoking user's home (ssh -X).
+	if [ -n "${DISPLAY:-}" ] && [ -z "${XAUTHORITY:-}" ]; then
+		local h
+		h=$(getent passwd "${SUDO_USER:-root}" | cut -d: -f6)
+		[ -r "$h/.Xauthority" ] && export XAUTHORITY=$h/.Xauthority
+	fi
 	unshare -m --propagation private bash -c '
 		set -e
 		t=$1; shift
 		'"$(declare -f mount_inside)"'
 		repo='"$(printf %q "$repo")"' mount_inside "$t"
-		exec chroot "$t" /usr/bin/env -i HOME=/root TERM=${TERM:-dumb} \
+		x11=()
+		[ -z "${DISPLAY:-}" ] || x11+=("DISPLAY=$DISPLAY")
+		[ -z "${DISPLAY:-}" ] || [ ! -r "${XAUTHORITY:-}" ] || x11+=(XAUTHORITY=/tmp/.Xauthority)
+		exec chroot "$t" /usr/bin/env -i HOME=/root TERM=${TERM:-dumb} "${x11[@]}" \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive CI=${CI:-} "$@"
 	' in_tree "$t" "$@"
