@@ -317,7 +317,9 @@ static void fakegpu_plane_helper_atomic_disable(struct drm_plane *plane,
  * vblank together with whatever is pending (a page flip's primary plane:
  * shadows are per head, one COMMIT latches them all). So a cursor move does
  * not wait for a pending flip. Anything else (cursor on/off, a head being
- * switched) takes the normal commit.
+ * switched) takes the normal commit. A cursor COMMIT that lands between a
+ * flip's latch and its interrupt makes the handler see PENDING again, so
+ * that flip's event comes one frame later; nothing is lost.
  */
 static int fakegpu_cursor_helper_atomic_async_check(FAKEGPU_ASYNC_CHECK_ARGS)
 {
