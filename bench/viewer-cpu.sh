@@ -27,7 +27,7 @@ echo "mode 0 1024 768 60" >&"${DRAW[1]}"; read -r -u "${DRAW[0]}" reply
 [ "$reply" = ok ] || { echo "viewer-cpu: the device refused the mode" >&2; exit 1; }
 
 exec 3>"$tmp/display"
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -extension GLX >/dev/null 2>&1 & pids+=("$!")
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -noreset -extension GLX >/dev/null 2>&1 & pids+=("$!")
 exec 3>&-
 for _ in $(seq 50); do [ -s "$tmp/display" ] && break; sleep 0.1; done
 export DISPLAY=:$(head -n1 "$tmp/display")
