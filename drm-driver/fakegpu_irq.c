@@ -114,23 +114,47 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
 	spin_unlock_irqrestore(&head->ts_lock, flags);
 }
 
-/* Anchor from VBLANK_AGE; false if the device cannot tell (yet). */
+/*
+ * Anchor from VBLANK_AGE; false if the device cannot tell (yet). The device
+ * measures the age somewhere between the two guest clock reads, so the
+ * midpoint is off by up to half their distance: about 30 us normally, but a
+ * vCPU descheduled in the middle of the access (emulation on a busy host)
+ * stretches that to milliseconds, and a model anchored that far off makes a
+ * later timestamp jump when it is corrected. So the tightest of a few reads
+ * is kept; the first one within FAKEGPU_TS_TIGHT_NS ends the search.
+ */
+#define FAKEGPU_TS_TRIES	4
+#define FAKEGPU_TS_TIGHT_NS	(100 * NSEC_PER_USEC)
+
 static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,
 				    u32 *frame)
 {
-	ktime_t t0, t1;
-	u32 age;
+	s64 best = S64_MAX;
+	int i;
 
-	if ((head->fdev->caps.abi_version & 0xffff) < 2 || READ_ONCE(head->fdev->gone))
+	if ((head->fdev->caps.abi_version & 0xffff) < 2)
 		return false;
-	t0 = ktime_get();
-	age = fakegpu_head_rd(head, FAKEGPU_HEAD_VBLANK_AGE);
-	t1 = ktime_get();
-	/* Unknown, or older than a second: a device that lies or stalled. */
-	if (age >= NSEC_PER_SEC)
-		return false;
-	*frame = fakegpu_head_rd(head, FAKEGPU_HEAD_AGE_FRAME);
-	*base = ktime_sub_ns(ktime_add_ns(t0, ktime_to_ns(ktime_sub(t1, t0)) / 2), age);
+	for (i = 0; i < FAKEGPU_TS_TRIES && best > FAKEGPU_TS_TIGHT_NS; i++) {
+		ktime_t t0, t1;
+		s64 span;
+		u32 age;
+
+		if (READ_ONCE(head->fdev->gone))
+			return false;
+		t0 = ktime_get();
+		age = fakegpu_head_rd(head, FAKEGPU_HEAD_VBLANK_AGE);
+		t1 = ktime_get();
+		/* Unknown, or older than a second: a device that lies or stalled. */
+		if (age >= NSEC_PER_SEC)
+			return false;
+		span = ktime_to_ns(ktime_sub(t1, t0));
+		if (span >= best)
+			continue;
+		best = span;
+		/* AGE_FRAME is the frame of this very VBLANK_AGE read. */
+		*frame = fakegpu_head_rd(head, FAKEGPU_HEAD_AGE_FRAME);
+		*base = ktime_sub_ns(ktime_add_ns(t0, span / 2), age);
+	}
 	return true;
 }
 

@@ -36,5 +36,12 @@ check 1 "kernel warning"                "t@a pass 1" "${base[@]}" "u@x warn 0"
 check 1 "unlisted failure"              "t@a pass 1" "${base[@]}" "u@x fail 0"
 check 1 "listed subtest did not run"    "${base[@]}"
 check 1 "missing test binary"           "t@a pass 1" "${base[@]}" "u@- missing 0"
+check 0 "pass on a retry counts"        "t@a pass 1 retried:fail" "${base[@]}"
+if grep -q 'note t@a: pass (second run, the first was a fail)' "$tmp/out" && grep -q ', 1 retried$' "$tmp/out"; then
+	p=$((p + 1)); echo "ok - a retried subtest is listed"
+else
+	f=$((f + 1)); echo "not ok - a retried subtest is listed"; cat "$tmp/out"
+fi
+check 1 "fail on the retry too"         "t@a fail 1 retried:fail" "${base[@]}"
 echo "igt-check-selftest: $p passed, $f failed"
 [ "$f" = 0 ]
