@@ -13,22 +13,14 @@ list=$1 blocklist=$2 out=$3 per_test_timeout=${4:-180} retrylist=${5:-/dev/null}
 igt=${IGT_DIR:-/usr/libexec/igt-gpu-tools}
 mkdir -p "$out/logs"
 : >"$out/results.txt"
-blocked() {
-	local name=$1 pat
+# listed FILE NAME: NAME matches one of the globs in FILE
+listed() {
+	local file=$1 name=$2 pat
 	while read -r pat; do
 		case "$pat" in ''|\#*) continue ;; esac
 		# shellcheck disable=SC2053
 		[[ $name == $pat ]] && return 0
-	done <"$blocklist"
-	return 1
-}
-retryable() {
-	local name=$1 pat
-	while read -r pat; do
-		case "$pat" in ''|\#*) continue ;; esac
-		# shellcheck disable=SC2053
-		[[ $name == $pat ]] && return 0
-	done <"$retrylist"
+	done <"$file"
 	return 1
 }
 # run_one TEST SUB LOG: run it, set res and secs
@@ -77,11 +69,11 @@ while read -r line; do
 	for sub in $("$igt/$test" --list-subtests 2>/dev/null || echo "-"); do
 		wanted "$sub" "$globs" || continue
 		name="$test@$sub"
-		blocked "$name" && continue
+		listed "$blocklist" "$name" && continue
 		log="$out/logs/$name.log"
 		run_one "$test" "$sub" "$log"
 		extra=""
-		if [ "$res" = fail ] && retryable "$name"; then
+		if [ "$res" = fail ] && listed "$retrylist" "$name"; then
 			mv "$log" "$out/logs/$name.first.log"
 			run_one "$test" "$sub" "$log"
 			extra=" retried:fail"
