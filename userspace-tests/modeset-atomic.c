@@ -33,6 +33,7 @@
 struct pipe_stats {
 	unsigned int events;
 	uint64_t missed;	/* vblanks skipped between consecutive events */
+	uint64_t late;		/* of those, skipped by a commit issued too late */
 	unsigned int stalled;	/* events whose sequence did not advance */
 	unsigned int intervals;
 	double min_ms, max_ms, sum_ms;
@@ -69,6 +70,7 @@ struct options {
 	const char *hold_file;
 	unsigned int hold_timeout;
 	long max_missed;	/* -1 = unlimited */
+	long max_missed_in_time;	/* same, not counting late commits */
 	unsigned int event_timeout_ms;
 };
 
@@ -79,6 +81,7 @@ struct ctx {
 	struct pipe pipe[MAX_PIPES];
 	int npipes;
 	unsigned int flip_no;	/* for error messages */
+	double commit_s;	/* CLOCK_MONOTONIC when the last flip commit returned */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -95,9 +98,13 @@ static void usage(FILE *f)
 "\n"
 "Atomic modeset of a test pattern on a connected connector, then page flips\n"
 "with page-flip events. Prints one summary line:\n"
-"  " PROG ": frames=N events=E missed=M interval_ms min=A avg=B max=C hz=H\n"
-"Exit status 0 only if every flip's event arrived (and, with --max-missed,\n"
-"no more vblanks were missed than allowed); 1 on any failure, 2 on bad usage.\n"
+"  " PROG ": frames=N events=E missed=M late=L interval_ms min=A avg=B max=C hz=H\n"
+"missed counts vblanks skipped between consecutive flip events; late counts\n"
+"those skipped because the flip's commit returned less than 0.5 ms before, or\n"
+"after, the vblank it aimed at (the client or its host was late, not the\n"
+"display). Exit status 0 only if every flip's event arrived (and, with\n"
+"--max-missed, no more vblanks were missed than allowed); 1 on any failure,\n"
+"2 on bad usage.\n"
 "\n"
 "options:\n"
 "  --device PATH        DRM device (default: the first /dev/dri/cardN with a\n"
@@ -111,6 +118,9 @@ static void usage(FILE *f)
 "  --event-timeout MS   longest wait for one flip event (default 1000)\n"
 "  --max-missed N       fail if more than N vblanks were missed in total\n"
 "                       (default: report only)\n"
+"  --max-missed-in-time N  the same, not counting late commits: a vblank\n"
+"                       missed by a commit that was in time is the display's\n"
+"                       fault (default: report only)\n"
 "  --once               show frame 0 of the pattern and exit without flipping\n"
 "  --hold SECONDS       with --once: keep the frame on screen this long\n"
 "                       (default 0)\n"
@@ -157,7 +167,7 @@ static int parse_mode(const char *s, struct options *o)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_DEVICE = 256, O_CONNECTOR, O_ALL, O_MODE, O_FORMAT, O_PATTERN,
-	       O_FRAMES, O_ETIMEOUT, O_MAXMISSED, O_ONCE, O_HOLD, O_HOLDFILE,
+	       O_FRAMES, O_ETIMEOUT, O_MAXMISSED, O_MAXMISSEDIT, O_ONCE, O_HOLD, O_HOLDFILE,
 	       O_HOLDTIMEOUT, O_HELP };
 	static const struct option lo[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
@@ -169,6 +179,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "frames", required_argument, NULL, O_FRAMES },
 		{ "event-timeout", required_argument, NULL, O_ETIMEOUT },
 		{ "max-missed", required_argument, NULL, O_MAXMISSED },
+		{ "max-missed-in-time", required_argument, NULL, O_MAXMISSEDIT },
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "hold-file", required_argument, NULL, O_HOLDFILE },
@@ -181,7 +192,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	*o = (struct options){
 		.format = DRM_FORMAT_XRGB8888, .pattern = -1, .frames = 120,
-		.hold_timeout = 60, .max_missed = -1, .event_timeout_ms = 1000,
+		.hold_timeout = 60, .max_missed = -1, .max_missed_in_time = -1, .event_timeout_ms = 1000,
 	};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -235,6 +246,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_uint("--max-missed", optarg, LONG_MAX, &v))
 				return -1;
 			o->max_missed = (long)v;
+			break;
+		case O_MAXMISSEDIT:
+			if (parse_uint("--max-missed-in-time", optarg, LONG_MAX, &v))
+				return -1;
+			o->max_missed_in_time = (long)v;
 			break;
 		case O_ONCE:
 			o->once = 1;
@@ -544,6 +560,22 @@ static int add(drmModeAtomicReq *req, uint32_t obj, uint32_t prop, uint64_t val)
 	return drmModeAtomicAddProperty(req, obj, prop, val) < 0 ? -1 : 0;
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The mode's frame period from its timings (vrefresh is rounded). */
+static double period_ms(const drmModeModeInfo *m)
+{
+	if (m->clock && m->htotal && m->vtotal)
+		return (double)m->htotal * m->vtotal / m->clock;
+	return m->vrefresh ? 1000.0 / m->vrefresh : 1000.0 / 60;
+}
+
 static int commit(struct ctx *c, int bufidx, int modeset, const char *what)
 {
 	drmModeAtomicReq *req = drmModeAtomicAlloc();
@@ -594,6 +626,7 @@ static int commit(struct ctx *c, int bufidx, int modeset, const char *what)
 		return -1;
 	}
 	drmModeAtomicFree(req);
+	c->commit_s = now_s();
 	for (int i = 0; i < c->npipes; i++)
 		c->pipe[i].pending = 1;
 	return 0;
@@ -624,9 +657,16 @@ static void on_flip(int fd, unsigned int seq, unsigned int sec, unsigned int use
 			if (d == 0) {
 				s->stalled++;
 			} else if (d > 1) {
+				/* The vblank this flip aimed at: one period after the last. */
+				double after = (c->commit_s - s->last_ts) * 1000.0;
+				int late = after > period_ms(&p->mode) - 0.5;
+
 				s->missed += d - 1;
-				fprintf(stderr, PROG ": crtc %u flip %u: %u vblank(s) missed (%.1f ms since the previous flip)\n",
-					crtc_id, s->events, d - 1, ms);
+				if (late)
+					s->late += d - 1;
+				fprintf(stderr, PROG ": crtc %u flip %u: %u vblank(s) missed (%.1f ms since the previous flip; its commit returned %.1f ms after the previous vblank%s)\n",
+					crtc_id, s->events, d - 1, ms, after,
+					late ? ": late" : ", in time");
 			}
 			if (!s->intervals || ms < s->min_ms)
 				s->min_ms = ms;
@@ -755,7 +795,7 @@ out:
 static void print_summary(struct ctx *c, unsigned int frames)
 {
 	unsigned int events = 0, intervals = 0, stalled = 0;
-	uint64_t missed = 0;
+	uint64_t missed = 0, late = 0;
 	double min = 0, max = 0, sum = 0, hz_sum = 0;
 
 	for (int i = 0; i < c->npipes; i++) {
@@ -778,19 +818,21 @@ static void print_summary(struct ctx *c, unsigned int frames)
 		events += s->events;
 		intervals += s->intervals;
 		missed += s->missed;
+		late += s->late;
 		stalled += s->stalled;
 		sum += s->sum_ms;
 		if (c->npipes > 1)
 			printf(PROG ": pipe connector=%u crtc=%u frames=%u events=%u missed=%" PRIu64
-			       " interval_ms min=%.1f avg=%.1f max=%.1f hz=%.1f\n",
-			       c->pipe[i].conn_id, c->pipe[i].crtc_id, frames, s->events, s->missed,
+			       " late=%" PRIu64 " interval_ms min=%.1f avg=%.1f max=%.1f hz=%.1f\n",
+			       c->pipe[i].conn_id, c->pipe[i].crtc_id, frames, s->events, s->missed, s->late,
 			       s->min_ms, s->intervals ? s->sum_ms / s->intervals : 0.0, s->max_ms, hz);
 	}
 	if (stalled)
 		printf(PROG ": note: %u events repeated the previous vblank sequence number (driver without a vblank counter?); missed vblanks cannot be measured for them\n",
 		       stalled);
-	printf(PROG ": frames=%u events=%u missed=%" PRIu64 " interval_ms min=%.1f avg=%.1f max=%.1f hz=%.1f\n",
-	       frames, events, missed, min, intervals ? sum / intervals : 0.0, max,
+	printf(PROG ": frames=%u events=%u missed=%" PRIu64 " late=%" PRIu64
+	       " interval_ms min=%.1f avg=%.1f max=%.1f hz=%.1f\n",
+	       frames, events, missed, late, min, intervals ? sum / intervals : 0.0, max,
 	       c->npipes ? hz_sum / c->npipes : 0.0);
 	fflush(stdout);
 }
@@ -855,12 +897,20 @@ static int run(struct ctx *c)
 	}
 	print_summary(c, flipped);
 
-	uint64_t missed = 0;
-	for (int i = 0; i < c->npipes; i++)
+	uint64_t missed = 0, late = 0;
+	for (int i = 0; i < c->npipes; i++) {
 		missed += c->pipe[i].st.missed;
+		late += c->pipe[i].st.late;
+	}
 	if (!rc && o->max_missed >= 0 && missed > (uint64_t)o->max_missed) {
 		fprintf(stderr, PROG ": %s: %" PRIu64 " vblanks missed, more than --max-missed %ld\n",
 			c->dev, missed, o->max_missed);
+		rc = -1;
+	}
+	if (!rc && o->max_missed_in_time >= 0 &&
+	    missed - late > (uint64_t)o->max_missed_in_time) {
+		fprintf(stderr, PROG ": %s: %" PRIu64 " vblanks missed by commits that were in time, more than --max-missed-in-time %ld\n",
+			c->dev, missed - late, o->max_missed_in_time);
 		rc = -1;
 	}
 	return rc;
