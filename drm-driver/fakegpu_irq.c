@@ -125,6 +125,8 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
  */
 #define FAKEGPU_TS_TRIES	4
 #define FAKEGPU_TS_TIGHT_NS	(100 * NSEC_PER_USEC)
+/* Frames a VBLANK_AGE read may be ahead of the handler's FRAME read. */
+#define FAKEGPU_TS_MAX_BEHIND	8
 
 static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,
 				    u32 *frame)
@@ -188,11 +190,22 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 		head->ts_frame = frame;
 		head->ts_base = now;
 		ts = now;
+		/*
+		 * age_frame is later than frame when a vblank passed between
+		 * the handler's FRAME read and the VBLANK_AGE read (a handler
+		 * slowed by a stall, or by TCG translating it the first time):
+		 * the anchor then lies that many periods before the measured
+		 * one. Falling back to "now" instead would anchor on the
+		 * interrupt's arrival, milliseconds late, and the correction
+		 * would show as a jump in the timestamps.
+		 */
 		if (fakegpu_head_ts_measure(head, &base, &age_frame) &&
-		    (s32)(frame - age_frame) >= 0) {
-			ts = ktime_add_ns(base, div_u64((u64)(frame - age_frame) *
-						       NSEC_PER_SEC * 1000,
-						       head->ts_refresh_mhz));
+		    (s32)(frame - age_frame) >= -FAKEGPU_TS_MAX_BEHIND) {
+			s32 k = (s32)(frame - age_frame);
+			u64 span = div_u64((u64)abs(k) * NSEC_PER_SEC * 1000,
+					   head->ts_refresh_mhz);
+
+			ts = k >= 0 ? ktime_add_ns(base, span) : ktime_sub_ns(base, span);
 			if (!ktime_after(ts, now)) {
 				head->ts_frame = frame;
 				head->ts_base = ts;
