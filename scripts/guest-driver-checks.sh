@@ -50,7 +50,7 @@ echo "driver: $heads connector(s)"
 # runs of 120 flips in one boot: 0 missed). On a host whose vCPUs are
 # themselves descheduled for milliseconds (2026-11-29: a 1 ms sleeper on the
 # idle host woke up to 19 ms late), a flip now and then misses its vblank:
-# 0 to 7 of 120 were seen. So the check asserts what such a host still
+# 0 to 8 of 120 were seen. So the check asserts what such a host still
 # proves -- every event arrives, at the device's rate, with at most 5 %
 # (6 of 120) missed in the best of up to three runs -- and reports the zero
 # goal on its own line. modeset-atomic says for each miss whether the commit

@@ -81,7 +81,7 @@ struct ctx {
 	struct pipe pipe[MAX_PIPES];
 	int npipes;
 	unsigned int flip_no;	/* for error messages */
-	double commit_s;	/* CLOCK_MONOTONIC when the last flip commit returned */
+	double commit_ms;	/* CLOCK_MONOTONIC when the last flip commit returned */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -560,12 +560,12 @@ static int add(drmModeAtomicReq *req, uint32_t obj, uint32_t prop, uint64_t val)
 	return drmModeAtomicAddProperty(req, obj, prop, val) < 0 ? -1 : 0;
 }
 
-static double now_s(void)
+static double now_ms(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 /* The mode's frame period from its timings (vrefresh is rounded). */
@@ -626,7 +626,7 @@ static int commit(struct ctx *c, int bufidx, int modeset, const char *what)
 		return -1;
 	}
 	drmModeAtomicFree(req);
-	c->commit_s = now_s();
+	c->commit_ms = now_ms();
 	for (int i = 0; i < c->npipes; i++)
 		c->pipe[i].pending = 1;
 	return 0;
@@ -658,7 +658,7 @@ static void on_flip(int fd, unsigned int seq, unsigned int sec, unsigned int use
 				s->stalled++;
 			} else if (d > 1) {
 				/* The vblank this flip aimed at: one period after the last. */
-				double after = (c->commit_s - s->last_ts) * 1000.0;
+				double after = c->commit_ms - s->last_ts * 1000.0;
 				int late = after > period_ms(&p->mode) - 0.5;
 
 				s->missed += d - 1;
@@ -691,14 +691,6 @@ static int pending(const struct ctx *c)
 		if (c->pipe[i].pending)
 			return 1;
 	return 0;
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 static int wait_events(struct ctx *c, const char *what)
