@@ -35,14 +35,24 @@
 /* A CRC switch waits this long at most for a pending commit to latch. */
 #define FAKEGPU_CRC_LATCH_TIMEOUT_US	(250 * USEC_PER_MSEC)
 
+/*
+ * The device sets status bits whether or not they are masked, so a source
+ * being unmasked has a stale status bit, set by an event from before anybody
+ * asked: it is cleared first, or it would raise an interrupt at once (a
+ * vblank interrupt with no vblank of the current timing behind it).
+ */
 void fakegpu_irq_update_mask(struct fakegpu_device *fdev, u32 set, u32 clear)
 {
 	unsigned long flags;
+	u32 stale;
 	int idx;
 
 	spin_lock_irqsave(&fdev->irq_lock, flags);
+	stale = set & ~fdev->irq_mask;
 	fdev->irq_mask = (fdev->irq_mask | set) & ~clear;
 	if (drm_dev_enter(&fdev->drm, &idx)) {
+		if (stale)
+			fakegpu_wr(fdev, FAKEGPU_REG_IRQ_STATUS, stale);
 		fakegpu_wr(fdev, FAKEGPU_REG_IRQ_MASK, fdev->irq_mask);
 		drm_dev_exit(idx);
 	}
@@ -102,7 +112,8 @@ u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc)
  * or, with an older device, the earliest interrupt arrival seen. Whenever the
  * model would put a vblank in the future, it is anchored again. Timestamps
  * are then regular and never in the future. The model restarts at every
- * modeset.
+ * modeset; an interrupt the device has no vblank for (one left from the old
+ * timing) does not anchor it.
  */
 void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
 {
@@ -128,14 +139,18 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
 /* Frames a VBLANK_AGE read may be ahead of the handler's FRAME read. */
 #define FAKEGPU_TS_MAX_BEHIND	8
 
+/* VBLANK_AGE and AGE_FRAME exist from ABI 1.2 on. */
+static bool fakegpu_head_has_age(const struct fakegpu_head *head)
+{
+	return (head->fdev->caps.abi_version & 0xffff) >= 2;
+}
+
 static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,
 				    u32 *frame)
 {
 	s64 best = S64_MAX;
 	int i;
 
-	if ((head->fdev->caps.abi_version & 0xffff) < 2)
-		return false;
 	for (i = 0; i < FAKEGPU_TS_TRIES && best > FAKEGPU_TS_TIGHT_NS; i++) {
 		ktime_t t0, t1;
 		s64 span;
@@ -185,34 +200,49 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 	if (!head->ts_valid || n < 0 || ktime_after(ts, now)) {
 		ktime_t base;
 		u32 age_frame;
+		s32 k;
+		u64 span;
 
-		head->ts_valid = true;
-		head->ts_frame = frame;
-		head->ts_base = now;
-		ts = now;
+		if (!fakegpu_head_has_age(head)) {
+			/* ABI 1.1: the earliest arrival is the best anchor. */
+			base = now;
+			age_frame = frame;
+		} else if (!fakegpu_head_ts_measure(head, &base, &age_frame) ||
+			   (s32)(frame - age_frame) < -FAKEGPU_TS_MAX_BEHIND) {
+			/*
+			 * No anchor to be had: the device has no vblank of
+			 * this timing yet (an interrupt from before it), or
+			 * it stalled. Anchoring on the interrupt's arrival
+			 * instead would put the model milliseconds off, for
+			 * as long as the mode lasts if the arrival was early
+			 * (nothing corrects a model that is in the past). An
+			 * existing model is kept, clamped to now; without one
+			 * the core uses now for this vblank and the next
+			 * interrupt measures again.
+			 */
+			spin_unlock_irqrestore(&head->ts_lock, flags);
+			if (!head->ts_valid || n < 0)
+				return false;
+			*vblank_time = now;
+			*max_error = 0;
+			return true;
+		}
 		/*
 		 * age_frame is later than frame when a vblank passed between
 		 * the handler's FRAME read and the VBLANK_AGE read (a handler
 		 * slowed by a stall, or by TCG translating it the first time):
 		 * the anchor then lies that many periods before the measured
-		 * one. Falling back to "now" instead would anchor on the
-		 * interrupt's arrival, milliseconds late, and the correction
-		 * would show as a jump in the timestamps.
+		 * one.
 		 */
-		if (fakegpu_head_ts_measure(head, &base, &age_frame) &&
-		    (s32)(frame - age_frame) >= -FAKEGPU_TS_MAX_BEHIND) {
-			s32 k = (s32)(frame - age_frame);
-			u64 span = div_u64((u64)abs(k) * NSEC_PER_SEC * 1000,
-					   head->ts_refresh_mhz);
-
-			ts = k >= 0 ? ktime_add_ns(base, span) : ktime_sub_ns(base, span);
-			if (!ktime_after(ts, now)) {
-				head->ts_frame = frame;
-				head->ts_base = ts;
-			} else {
-				ts = now;
-			}
-		}
+		k = (s32)(frame - age_frame);
+		span = div_u64((u64)abs(k) * NSEC_PER_SEC * 1000, head->ts_refresh_mhz);
+		ts = k >= 0 ? ktime_add_ns(base, span) : ktime_sub_ns(base, span);
+		/* The midpoint can be late by half the read's span: not past now. */
+		if (ktime_after(ts, now))
+			ts = now;
+		head->ts_valid = true;
+		head->ts_frame = frame;
+		head->ts_base = ts;
 	}
 	spin_unlock_irqrestore(&head->ts_lock, flags);
 	*vblank_time = ts;
