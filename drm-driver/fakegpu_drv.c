@@ -164,7 +164,7 @@ static int fakegpu_hw_read_caps(struct fakegpu_device *fdev)
 	struct fakegpu_caps *caps = &fdev->caps;
 	resource_size_t bar_len = pci_resource_len(fdev->pdev, FAKEGPU_BAR_VRAM);
 	u32 known = BIT(FAKEGPU_FMT_XRGB8888) | BIT(FAKEGPU_FMT_ARGB8888) |
-		    BIT(FAKEGPU_FMT_RGB565);
+		    BIT(FAKEGPU_FMT_RGB565) | BIT(FAKEGPU_FMT_ARGB1555);
 	u32 formats, cursor;
 	u64 vram;
 

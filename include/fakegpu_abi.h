@@ -6,7 +6,8 @@
  *
  * Every change to this file bumps FAKEGPU_ABI_MINOR (compatible addition) or
  * FAKEGPU_ABI_MAJOR (incompatible change); the driver refuses a major it does
- * not know.
+ * not know. Exception: a new pixel format is announced by its FORMATS bit
+ * alone (a driver uses only the formats whose bits it knows).
  *
  * Only plain integer constants live here so that the header builds unchanged
  * in the kernel and in userspace.
@@ -80,6 +81,7 @@
 #define FAKEGPU_FMT_XRGB8888		1	/* DRM_FORMAT_XRGB8888 */
 #define FAKEGPU_FMT_ARGB8888		2	/* DRM_FORMAT_ARGB8888 */
 #define FAKEGPU_FMT_RGB565		3	/* DRM_FORMAT_RGB565 */
+#define FAKEGPU_FMT_ARGB1555		4	/* DRM_FORMAT_ARGB1555, if FORMATS has it */
 
 /* ---- Per-head registers --------------------------------------------------- */
 

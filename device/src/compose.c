@@ -4,9 +4,10 @@
  *  - the frame starts black (0x00000000);
  *  - the enabled planes are blended over it in ascending zpos (ties: lower
  *    plane index first) with DRM's pixel blend formulas, in integers with one
- *    rounding to nearest (general_span()); RGB565 is expanded by bit
- *    replication r8 = r5 << 3 | r5 >> 2, g8 = g6 << 2 | g6 >> 4,
- *    b8 = b5 << 3 | b5 >> 2; formats without alpha have pixel alpha 255;
+ *    rounding to nearest (general_span()); RGB565 and ARGB1555 are expanded
+ *    by bit replication c8 = c5 << 3 | c5 >> 2 (5-bit channels),
+ *    g8 = g6 << 2 | g6 >> 4 (RGB565's green); ARGB1555's alpha bit is pixel
+ *    alpha 0 or 255; formats without alpha have pixel alpha 255;
  *  - planes are positioned at (dst_x, dst_y) unscaled (src_w x src_h) and
  *    clipped to the head;
  *  - the gamma LUT, if enabled, maps every channel of the result.
@@ -53,10 +54,16 @@ uint32_t fg_format_cpp(uint32_t format)
 	case FAKEGPU_FMT_ARGB8888:
 		return 4;
 	case FAKEGPU_FMT_RGB565:
+	case FAKEGPU_FMT_ARGB1555:
 		return 2;
 	default:
 		return 0;
 	}
+}
+
+bool fg_format_has_alpha(uint32_t format)
+{
+	return format == FAKEGPU_FMT_ARGB8888 || format == FAKEGPU_FMT_ARGB1555;
 }
 
 bool fg_plane_window_end(const struct fg_plane_state *p, uint64_t *end)
@@ -111,6 +118,19 @@ static bool plane_span(const struct fg_scanout *s, const struct fg_plane_state *
 	return true;
 }
 
+/* A 5-bit channel expanded to 8 bits by bit replication. */
+static inline uint32_t expand5(uint32_t c5)
+{
+	return c5 << 3 | c5 >> 2;
+}
+
+/* ARGB1555 word as 0xAARRGGBB: alpha bit 1 -> 0xff, 0 -> 0x00. */
+static inline uint32_t argb1555_to_argb(uint32_t v)
+{
+	return (v & 0x8000 ? 0xff000000u : 0) | expand5((v >> 10) & 0x1f) << 16 |
+	       expand5((v >> 5) & 0x1f) << 8 | expand5(v & 0x1f);
+}
+
 /* Opaque fetch: R, G, B of each source pixel, top byte 0. */
 static void copy_span(const struct fg_plane_state *p, const uint8_t *src,
 		      uint32_t *out, uint32_t n)
@@ -120,13 +140,17 @@ static void copy_span(const struct fg_plane_state *p, const uint8_t *src,
 	if (p->format == FAKEGPU_FMT_RGB565) {
 		for (i = 0; i < n; i++) {
 			uint32_t v = load_le16(src + 2 * i);
-			uint32_t r5 = v >> 11, g6 = (v >> 5) & 0x3f, b5 = v & 0x1f;
-			uint32_t r = r5 << 3 | r5 >> 2;
-			uint32_t g = g6 << 2 | g6 >> 4;
-			uint32_t b = b5 << 3 | b5 >> 2;
+			uint32_t g6 = (v >> 5) & 0x3f;
 
-			out[i] = r << 16 | g << 8 | b;
+			out[i] = expand5(v >> 11) << 16 | (g6 << 2 | g6 >> 4) << 8 |
+				 expand5(v & 0x1f);
 		}
+		return;
+	}
+	if (p->format == FAKEGPU_FMT_ARGB1555) {
+		/* Where its alpha does not matter. */
+		for (i = 0; i < n; i++)
+			out[i] = argb1555_to_argb(load_le16(src + 2 * i)) & 0x00ffffffu;
 		return;
 	}
 	/* XRGB8888, or ARGB8888 where its alpha does not matter. */
@@ -141,6 +165,11 @@ static void fetch_argb(const struct fg_plane_state *p, const uint8_t *src,
 	if (p->format == FAKEGPU_FMT_ARGB8888) {
 		for (uint32_t i = 0; i < n; i++)
 			out[i] = load_le32(src + 4 * i);
+		return;
+	}
+	if (p->format == FAKEGPU_FMT_ARGB1555) {
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = argb1555_to_argb(load_le16(src + 2 * i));
 		return;
 	}
 	copy_span(p, src, out, n);
@@ -158,6 +187,7 @@ static inline uint32_t blend_channel(uint32_t src, uint32_t dst, uint32_t alpha)
 /*
  * Pre-multiplied blend with plane alpha 0xffff: the general rule below
  * reduces exactly to this (same rounding), kept as the cursor's fast path.
+ * ARGB8888 only: it reads the 32-bit pixels itself.
  */
 static void premulti_span(const uint8_t *src, uint32_t *out, uint32_t n)
 {
@@ -223,7 +253,7 @@ static void general_span(const struct fg_plane_state *p, const uint8_t *src,
 static bool plane_opaque(const struct fg_plane_state *p)
 {
 	return p->alpha == 0xffff &&
-	       (p->format != FAKEGPU_FMT_ARGB8888 || p->blend == FAKEGPU_BLEND_NONE);
+	       (!fg_format_has_alpha(p->format) || p->blend == FAKEGPU_BLEND_NONE);
 }
 
 static void blend_span(const struct fg_plane_state *p, const uint8_t *src,
@@ -233,8 +263,9 @@ static void blend_span(const struct fg_plane_state *p, const uint8_t *src,
 		return;		/* every mode leaves the background exactly */
 	if (plane_opaque(p))
 		copy_span(p, src, out, n);
-	else if (p->alpha == 0xffff && p->blend == FAKEGPU_BLEND_PREMULTI)
-		premulti_span(src, out, n);	/* ARGB8888 */
+	else if (p->alpha == 0xffff && p->blend == FAKEGPU_BLEND_PREMULTI &&
+		 p->format == FAKEGPU_FMT_ARGB8888)
+		premulti_span(src, out, n);
 	else
 		general_span(p, src, out, n);
 }
@@ -247,7 +278,7 @@ static void blend_span(const struct fg_plane_state *p, const uint8_t *src,
 static bool copies_over_black(const struct fg_plane_state *p)
 {
 	return p->alpha == 0xffff &&
-	       (p->format != FAKEGPU_FMT_ARGB8888 || p->blend != FAKEGPU_BLEND_COVERAGE);
+	       (!fg_format_has_alpha(p->format) || p->blend != FAKEGPU_BLEND_COVERAGE);
 }
 
 /* The readable planes in blend order. */

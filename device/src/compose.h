@@ -44,6 +44,9 @@ struct fg_scanout {
 /* Bytes per pixel of a FAKEGPU_FMT_* value, 0 if unknown. */
 uint32_t fg_format_cpp(uint32_t format);
 
+/* True if the FAKEGPU_FMT_* value carries a pixel alpha (ARGB8888, ARGB1555). */
+bool fg_format_has_alpha(uint32_t format);
+
 /*
  * End (exclusive byte offset in VRAM) of the plane's scanout window:
  * offset + pitch * (src_y + src_h - 1) + (src_x + src_w) * cpp.

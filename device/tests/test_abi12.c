@@ -397,6 +397,21 @@ static uint32_t expect_px(uint32_t mode, uint32_t alpha, uint32_t fg, bool has_a
 	return out;
 }
 
+/*
+ * Store test_blend_modes' pixel with pixel alpha @fa in @fmt at @off; returns
+ * it as the 0xAARRGGBB the formulas take. ARGB1555 has only A >= 128 (its A
+ * bit) and the colour 0xf910 & 0x7fff, 0xf74284 expanded (section 10).
+ */
+static uint32_t put_blend_px(struct fx *f, uint32_t fmt, uint64_t off, uint32_t fa)
+{
+	if (fmt == FAKEGPU_FMT_ARGB1555) {
+		put16(f, off, fa >= 128 ? 0xf910 : 0x7910);
+		return (fa >= 128 ? 0xffu : 0) << 24 | 0xf74284;
+	}
+	put32(f, off, fa << 24 | 0xf04080);
+	return fa << 24 | 0xf04080;
+}
+
 static void test_blend_modes(void **state)
 {
 	struct fx *f = *state;
@@ -404,6 +419,9 @@ static void test_blend_modes(void **state)
 		FAKEGPU_BLEND_PREMULTI, FAKEGPU_BLEND_COVERAGE, FAKEGPU_BLEND_NONE,
 	};
 	static const uint32_t alphas[] = { 0, 0x8000, 0xffff, 0x1234, 0xfffe };
+	static const uint32_t fmts[] = {
+		FAKEGPU_FMT_XRGB8888, FAKEGPU_FMT_ARGB8888, FAKEGPU_FMT_ARGB1555,
+	};
 	/* Pixel alpha 0, 128, 255 (and two more); 0xf0 red checks the clamp. */
 	static const uint32_t fa[] = { 0, 128, 255, 1, 200 };
 	const uint32_t n = sizeof(fa) / sizeof(fa[0]);
@@ -412,25 +430,24 @@ static void test_blend_modes(void **state)
 	for (size_t m = 0; m < 3; m++)
 		for (size_t a = 0; a < sizeof(alphas) / sizeof(alphas[0]); a++)
 			for (unsigned int p = FAKEGPU_PLANE_CURSOR; p <= FAKEGPU_PLANE_OVERLAY; p++)
-				for (uint32_t fmt = FAKEGPU_FMT_XRGB8888;
-				     fmt <= FAKEGPU_FMT_ARGB8888; fmt++) {
-					uint32_t w, h, *px;
+				for (size_t k = 0; k < sizeof(fmts) / sizeof(fmts[0]); k++) {
+					uint32_t fmt = fmts[k], w, h, *px, src[sizeof(fa) / sizeof(fa[0])];
+					uint32_t cpp = fmt == FAKEGPU_FMT_ARGB1555 ? 2 : 4;
 
 					if (p == FAKEGPU_PLANE_CURSOR && fmt != FAKEGPU_FMT_ARGB8888)
 						continue;
 					for (uint32_t i = 0; i < n; i++)
-						put32(f, OVL_OFF + 4 * i, fa[i] << 24 | 0xf04080);
+						src[i] = put_blend_px(f, fmt, OVL_OFF + cpp * i, fa[i]);
 					power_off(f);
 					primary_solid(f, FAKEGPU_HEAD_CTRL_ENABLE);
-					set_plane(f, 0, p, fmt, OVL_OFF, 4 * n, 0, 0, n, 1, 2, 3);
+					set_plane(f, 0, p, fmt, OVL_OFF, cpp * n, 0, 0, n, 1, 2, 3);
 					pwr(f, 0, p, FAKEGPU_PLANE_ALPHA, alphas[a]);
 					pwr(f, 0, p, FAKEGPU_PLANE_BLEND, modes[m]);
 					commit_ok(f, 0);
 					px = shot(f, 0, &w, &h);
 					for (uint32_t i = 0; i < n; i++) {
-						uint32_t want = expect_px(modes[m], alphas[a],
-									  fa[i] << 24 | 0xf04080,
-									  fmt == FAKEGPU_FMT_ARGB8888, BG);
+						uint32_t want = expect_px(modes[m], alphas[a], src[i],
+									  fmt != FAKEGPU_FMT_XRGB8888, BG);
 
 						if (px[3 * 16 + 2 + i] != want)
 							fail_msg("plane %u fmt %u mode %u alpha 0x%x fa %u: 0x%06x, want 0x%06x",
@@ -442,13 +459,19 @@ static void test_blend_modes(void **state)
 					assert_int_equal(px[3 * 16 + 2 + n], BG);
 					free(px);
 				}
-	assert_int_equal(checked, 3 * 5 * 3 * n);
+	/* Cursor ARGB8888, overlay in three formats. */
+	assert_int_equal(checked, 3 * 5 * 4 * n);
 
 	/* A few values worked by hand (docs/device-abi.md, section 11). */
 	assert_int_equal(expect_px(FAKEGPU_BLEND_PREMULTI, 0xffff, 0x80808080, true, BG), 0x99b3cc);
 	assert_int_equal(expect_px(FAKEGPU_BLEND_COVERAGE, 0x8000, 0x80f04080, true, BG), 0x625c93);
 	assert_int_equal(expect_px(FAKEGPU_BLEND_NONE, 0x8000, 0x00f04080, true, BG), 0x92538c);
 	assert_int_equal(expect_px(FAKEGPU_BLEND_PREMULTI, 0xffff, 0x00f04080, true, BG), 0xffa6ff);
+	/* ARGB1555 0xf910 / 0x7910 (A 1 / A 0). */
+	assert_int_equal(expect_px(FAKEGPU_BLEND_COVERAGE, 0x8000, 0xfff74284, true, BG), 0x95548e);
+	assert_int_equal(expect_px(FAKEGPU_BLEND_COVERAGE, 0x8000, 0x00f74284, true, BG), BG);
+	assert_int_equal(expect_px(FAKEGPU_BLEND_PREMULTI, 0xffff, 0x00f74284, true, BG), 0xffa8ff);
+	assert_int_equal(expect_px(FAKEGPU_BLEND_NONE, 0x8000, 0x00f74284, true, BG), 0x95548e);
 }
 
 /* Lowest plane with coverage blending over black, and planes over planes. */

@@ -205,7 +205,8 @@ static void test_id_registers(void **state)
 	assert_int_equal(rd(f, FAKEGPU_REG_MAX_HEIGHT), 2048);
 	assert_int_equal(rd(f, FAKEGPU_REG_FORMATS),
 			 (1u << FAKEGPU_FMT_XRGB8888) | (1u << FAKEGPU_FMT_ARGB8888) |
-			 (1u << FAKEGPU_FMT_RGB565));
+			 (1u << FAKEGPU_FMT_RGB565) | (1u << FAKEGPU_FMT_ARGB1555));
+	assert_int_equal(rd(f, FAKEGPU_REG_FORMATS), 0x1e);	/* docs/device-abi.md */
 	assert_int_equal(rd(f, FAKEGPU_REG_CURSOR_MAX), 256 | 256 << 16);
 	assert_int_equal(rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 3);
 	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
@@ -559,7 +560,7 @@ static const struct bad_case bad_cases[] = {
 	{ "refresh < 1 Hz", 0, F_REFRESH, 999, FAKEGPU_ERR_MODE },
 	{ "refresh > 240 Hz", 0, F_REFRESH, 240001, FAKEGPU_ERR_MODE },
 	{ "format 0", 0, F_FORMAT, 0, FAKEGPU_ERR_FORMAT },
-	{ "format 4", 0, F_FORMAT, 4, FAKEGPU_ERR_FORMAT },
+	{ "format 5", 0, F_FORMAT, 5, FAKEGPU_ERR_FORMAT },
 	{ "format huge", 0, F_FORMAT, 0xffffffff, FAKEGPU_ERR_FORMAT },
 	{ "pitch too small", 0, F_PITCH, 64 * 4 - 4, FAKEGPU_ERR_PITCH },
 	{ "pitch not multiple of cpp", 0, F_PITCH, 64 * 4 + 2, FAKEGPU_ERR_PITCH },
@@ -576,6 +577,7 @@ static const struct bad_case bad_cases[] = {
 	{ "src_w > max", 0, F_SRC_W, 0x80000000, FAKEGPU_ERR_MODE },
 	{ "cursor not ARGB", 1, F_FORMAT, FAKEGPU_FMT_XRGB8888, FAKEGPU_ERR_FORMAT },
 	{ "cursor RGB565", 1, F_FORMAT, FAKEGPU_FMT_RGB565, FAKEGPU_ERR_FORMAT },
+	{ "cursor ARGB1555", 1, F_FORMAT, FAKEGPU_FMT_ARGB1555, FAKEGPU_ERR_FORMAT },
 	{ "cursor too wide", 1, F_SRC_W, 257, FAKEGPU_ERR_MODE },
 	{ "cursor too high", 1, F_SRC_H, 257, FAKEGPU_ERR_MODE },
 	{ "cursor past VRAM", 1, F_OFFSET, VRAM_SIZE - 64 * 4, FAKEGPU_ERR_BOUNDS },
@@ -952,6 +954,92 @@ static void test_crc_worked_example(void **state)
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), 0x5fe37254u);
 }
 
+/* ---- ARGB1555 ------------------------------------------------------------------------ */
+
+/*
+ * ARGB1555 (docs/device-abi.md section 10): 5-bit channels expanded by bit
+ * replication c8 = c5 << 3 | c5 >> 2, the A bit is pixel alpha 255 or 0.
+ */
+static const struct { uint16_t in; uint32_t out; } argb1555[] = {
+	{ 0x0000, 0x000000 }, { 0xffff, 0xffffff }, { 0x7fff, 0xffffff },
+	{ 0xfc00, 0xff0000 }, { 0x83e0, 0x00ff00 }, { 0x801f, 0x0000ff },
+	{ 0xc210, 0x848484 }, { 0x0421, 0x080808 }, { 0xbdef, 0x7b7b7b },
+	{ 0x7910, 0xf74284 },
+};
+
+#define N1555 (sizeof(argb1555) / sizeof(argb1555[0]))
+
+static void test_argb1555_expansion(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < N1555; i++)
+		put16(f, 4096 + 2 * i, argb1555[i].in);
+	/* Bottom plane, pre-multiplied over black: the colour whatever A is. */
+	set_mode(f, 0, N1555, 1, HZ60, FAKEGPU_HEAD_CTRL_ENABLE);
+	set_plane(f, 0, 0, FAKEGPU_FMT_ARGB1555, 4096, 2 * N1555, 0, 0, N1555, 1, 0, 0);
+	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
+	for (size_t i = 0; i < N1555; i++)
+		assert_int_equal(pixel_at(f, 0, (uint32_t)i, 0), argb1555[i].out);
+	/* Coverage over black: A 0 is transparent, A 1 opaque. */
+	pwr(f, 0, 0, FAKEGPU_PLANE_BLEND, FAKEGPU_BLEND_COVERAGE);
+	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
+	fg_engine_run(f->e, T0);
+	fg_engine_run(f->e, vb(1));
+	for (size_t i = 0; i < N1555; i++)
+		assert_int_equal(pixel_at(f, 0, (uint32_t)i, 0),
+				 argb1555[i].in & 0x8000 ? argb1555[i].out : 0);
+}
+
+/*
+ * An ARGB1555 overlay over BG: 0xf910 (A 1) and 0x7910 (A 0), both colour
+ * 0xf74284, in each blend mode with plane alpha 0xffff and 0x8000. Values
+ * from the integer rule of docs/device-abi.md section 11 (its worked
+ * example); the frame CRC matches the screenshot.
+ */
+static void test_argb1555_blend(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		uint32_t blend, alpha;
+		uint32_t a1, a0;	/* pixel with A 1, with A 0 */
+	} cases[] = {
+		{ FAKEGPU_BLEND_PREMULTI, 0xffff, 0xf74284, 0xffa8ff },	/* A 0 adds, clamps */
+		{ FAKEGPU_BLEND_PREMULTI, 0x8000, 0x95548e, 0xaf87db },
+		{ FAKEGPU_BLEND_COVERAGE, 0xffff, 0xf74284, BG },
+		{ FAKEGPU_BLEND_COVERAGE, 0x8000, 0x95548e, BG },
+		{ FAKEGPU_BLEND_NONE, 0xffff, 0xf74284, 0xf74284 },	/* A ignored */
+		{ FAKEGPU_BLEND_NONE, 0x8000, 0x95548e, 0x95548e },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t w, h, *px;
+
+		fill_solid(f, 0, 4, BG);
+		put16(f, 4096, 0xf910);
+		put16(f, 4096 + 2, 0x7910);
+		fg_engine_reset(f->e);
+		set_mode(f, 0, 4, 1, HZ60, FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC);
+		set_plane(f, 0, 0, FAKEGPU_FMT_XRGB8888, 0, 16, 0, 0, 4, 1, 0, 0);
+		set_plane(f, 0, FAKEGPU_PLANE_OVERLAY, FAKEGPU_FMT_ARGB1555, 4096, 4,
+			  0, 0, 2, 1, 1, 0);
+		pwr(f, 0, FAKEGPU_PLANE_OVERLAY, FAKEGPU_PLANE_BLEND, cases[i].blend);
+		pwr(f, 0, FAKEGPU_PLANE_OVERLAY, FAKEGPU_PLANE_ALPHA, cases[i].alpha);
+		hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
+		assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
+		fg_engine_run(f->e, T0);
+		fg_engine_run(f->e, vb(1));
+		px = shot(f, 0, &w, &h);
+		if (px[0] != BG || px[1] != cases[i].a1 || px[2] != cases[i].a0 || px[3] != BG)
+			fail_msg("blend %u alpha 0x%x: %06x %06x %06x %06x, want %06x %06x %06x %06x",
+				 cases[i].blend, cases[i].alpha, px[0], px[1], px[2], px[3],
+				 BG, cases[i].a1, cases[i].a0, BG);
+		assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), crc_of(px, (size_t)w * h));
+		free(px);
+	}
+}
+
 /* ---- hotplug, EDID window, reset ----------------------------------------------------- */
 
 static void test_hotplug_and_edid_window(void **state)
@@ -1083,6 +1171,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc_worked_example, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_argb1555_expansion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_argb1555_blend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_and_edid_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 	};
