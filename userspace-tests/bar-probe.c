@@ -241,7 +241,7 @@ static void bench(struct probe *p)
 
 static void usage(void)
 {
-	printf("usage: bar-probe [--pci BDF] [--format xrgb8888|argb8888|rgb565]\n"
+	printf("usage: bar-probe [--pci BDF] [--format xrgb8888|argb8888|rgb565|argb1555]\n"
 	       "                 [--width W --height H] [--hold-file PATH] [--bench]\n");
 }
 
@@ -283,7 +283,8 @@ int main(int argc, char **argv)
 		}
 	}
 	fmt = fourcc == DRM_FORMAT_XRGB8888 ? FAKEGPU_FMT_XRGB8888 :
-	      fourcc == DRM_FORMAT_ARGB8888 ? FAKEGPU_FMT_ARGB8888 : FAKEGPU_FMT_RGB565;
+	      fourcc == DRM_FORMAT_ARGB8888 ? FAKEGPU_FMT_ARGB8888 :
+	      fourcc == DRM_FORMAT_RGB565 ? FAKEGPU_FMT_RGB565 : FAKEGPU_FMT_ARGB1555;
 
 	if (find_device(&p, bdf)) {
 		fprintf(stderr, "bar-probe: no fakegpu PCI device (10de:1eb8 or feed:face) in /sys/bus/pci/devices\n");

@@ -112,7 +112,7 @@ static void usage(FILE *f)
 "  --connector ID       use this connector (default: the first connected one)\n"
 "  --all-connectors     drive every connected connector, one CRTC each\n"
 "  --mode WxH[@R]       mode to set (default: the connector's preferred mode)\n"
-"  --format FMT         xrgb8888 (default), argb8888 or rgb565\n"
+"  --format FMT         xrgb8888 (default), argb8888, rgb565 or argb1555\n"
 "  --pattern NAME       bars or moving (default: moving; bars with --once)\n"
 "  --frames N           page flips to do (default 120)\n"
 "  --event-timeout MS   longest wait for one flip event (default 1000)\n"
@@ -215,7 +215,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_FORMAT:
 			o->format = fg_format_parse(optarg);
 			if (!o->format) {
-				fprintf(stderr, PROG ": unknown --format '%s': use xrgb8888, argb8888 or rgb565\n",
+				fprintf(stderr, PROG ": unknown --format '%s': use xrgb8888, argb8888, rgb565 or argb1555\n",
 					optarg);
 				return -1;
 			}

@@ -40,8 +40,9 @@ static void usage(FILE *f)
 "  --pattern NAME      bars (default) or moving; none: no pattern comparison\n"
 "                      (only --expect-size, --rect and --changed-from)\n"
 "  --format FMT        scanout format the pattern was drawn in: xrgb8888\n"
-"                      (default), argb8888 or rgb565 (rgb565 is compared\n"
-"                      after 5/6/5 quantisation and bit-replication expansion)\n"
+"                      (default), argb8888, rgb565 or argb1555 (rgb565 and\n"
+"                      argb1555 are compared after 5/6/5 or 5/5/5\n"
+"                      quantisation and bit-replication expansion)\n"
 "  --frame N           frame number of a moving pattern (default 0)\n"
 "  --expect-size WxH   fail unless the image is exactly W x H pixels\n"
 "  --rect X,Y,W,H=RRGGBB  fail unless every pixel of the rectangle is the\n"
@@ -228,7 +229,7 @@ int main(int argc, char **argv)
 		case O_FORMAT:
 			format = fg_format_parse(optarg);
 			if (!format) {
-				fprintf(stderr, PROG ": unknown --format '%s': use xrgb8888, argb8888 or rgb565\n",
+				fprintf(stderr, PROG ": unknown --format '%s': use xrgb8888, argb8888, rgb565 or argb1555\n",
 					optarg);
 				return 2;
 			}

@@ -184,6 +184,7 @@ static const struct {
 	{ "xrgb8888", DRM_FORMAT_XRGB8888, 4 },
 	{ "argb8888", DRM_FORMAT_ARGB8888, 4 },
 	{ "rgb565", DRM_FORMAT_RGB565, 2 },
+	{ "argb1555", DRM_FORMAT_ARGB1555, 2 },
 };
 
 static const char *const pattern_names[FG_PATTERN_COUNT] = {
@@ -241,10 +242,27 @@ static uint32_t from565(uint16_t v)
 	return C565(r5, g6, b5);
 }
 
+/* A (its top bit) and the top 5 bits of R, G, B. */
+static uint16_t to1555(uint32_t argb)
+{
+	return (uint16_t)((argb >> 31) << 15 | ((argb >> 19) & 0x1f) << 10 |
+			  ((argb >> 11) & 0x1f) << 5 | ((argb >> 3) & 0x1f));
+}
+
+/* The colour of an ARGB1555 pixel: 5-bit values expanded by bit replication. */
+static uint32_t from1555(uint16_t v)
+{
+	uint32_t r5 = (v >> 10) & 0x1f, g5 = (v >> 5) & 0x1f, b5 = v & 0x1f;
+
+	return (r5 << 3 | r5 >> 2) << 16 | (g5 << 3 | g5 >> 2) << 8 | (b5 << 3 | b5 >> 2);
+}
+
 uint32_t fg_format_roundtrip(uint32_t fourcc, uint32_t rgb)
 {
 	if (fourcc == DRM_FORMAT_RGB565)
 		return from565(to565(rgb));
+	if (fourcc == DRM_FORMAT_ARGB1555)
+		return from1555(to1555(rgb));
 	return rgb & 0xffffff;
 }
 
@@ -256,8 +274,8 @@ uint32_t fg_pattern_expect(enum fg_pattern p, uint32_t fourcc, uint32_t frame,
 
 void fg_format_store(uint8_t *dst, uint32_t fourcc, uint32_t argb)
 {
-	if (fourcc == DRM_FORMAT_RGB565) {
-		uint16_t v = to565(argb);
+	if (fourcc == DRM_FORMAT_RGB565 || fourcc == DRM_FORMAT_ARGB1555) {
+		uint16_t v = fourcc == DRM_FORMAT_RGB565 ? to565(argb) : to1555(argb);
 
 		dst[0] = (uint8_t)v;
 		dst[1] = (uint8_t)(v >> 8);

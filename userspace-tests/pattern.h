@@ -34,8 +34,10 @@ const char *fg_pattern_name(enum fg_pattern p);
 
 /*
  * Supported DRM fourccs: DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888 (alpha
- * written as 0xff) and DRM_FORMAT_RGB565. parse accepts "xrgb8888",
- * "argb8888", "rgb565" and returns 0 for an unknown name.
+ * written as 0xff), DRM_FORMAT_RGB565 and DRM_FORMAT_ARGB1555 (alpha bit
+ * written as 1; 5-bit green, so its colours are quantised, see
+ * fg_pattern_expect()). parse accepts "xrgb8888", "argb8888", "rgb565",
+ * "argb1555" and returns 0 for an unknown name.
  */
 uint32_t fg_format_parse(const char *name);
 const char *fg_format_name(uint32_t fourcc);	/* NULL if unsupported */
@@ -56,7 +58,8 @@ uint32_t fg_pattern_expect(enum fg_pattern p, uint32_t fourcc, uint32_t frame,
 /*
  * Store one 0xAARRGGBB value as a pixel of `fourcc` at dst (cpp bytes):
  * XRGB8888 and ARGB8888 keep all 32 bits (A lands in the X byte too),
- * RGB565 keeps the top 5/6/5 bits of R, G, B.
+ * RGB565 keeps the top 5/6/5 bits of R, G, B, ARGB1555 the top 1/5/5/5 bits
+ * of A, R, G, B (alpha bit 1 for A >= 0x80).
  */
 void fg_format_store(uint8_t *dst, uint32_t fourcc, uint32_t argb);
 

@@ -33,19 +33,32 @@ struct ref_plane {
 
 /* ---- reference composition (docs/device-abi.md section 11) --------------- */
 
+/* A 5-bit channel expanded by bit replication: c8 = c5 << 3 | c5 >> 2. */
+static uint32_t expand5(uint32_t c5)
+{
+	return c5 << 3 | c5 >> 2;
+}
+
 /* Decode one buffer pixel: 0x00RRGGBB colour and pixel alpha (section 10). */
 static void decode(const struct ref_plane *rp, uint32_t bx, uint32_t by,
 		   uint32_t *rgb, uint32_t *fa)
 {
 	const uint8_t *px = rp->bytes + (size_t)by * rp->pitch + (size_t)bx * rp->cpp;
+	uint32_t v = (uint32_t)px[0] | (uint32_t)px[1] << 8;	/* 16-bit formats */
 
 	if (rp->p->fourcc == DRM_FORMAT_RGB565) {
-		uint32_t v = (uint32_t)px[0] | (uint32_t)px[1] << 8;
-		uint32_t r5 = v >> 11, g6 = (v >> 5) & 0x3f, b5 = v & 0x1f;
+		uint32_t g6 = (v >> 5) & 0x3f;
 
-		/* Bit replication: r8 = r5 << 3 | r5 >> 2, g8 = g6 << 2 | g6 >> 4. */
-		*rgb = (r5 << 3 | r5 >> 2) << 16 | (g6 << 2 | g6 >> 4) << 8 | (b5 << 3 | b5 >> 2);
+		/* Bit replication; the 6-bit green: g8 = g6 << 2 | g6 >> 4. */
+		*rgb = expand5(v >> 11) << 16 | (g6 << 2 | g6 >> 4) << 8 | expand5(v & 0x1f);
 		*fa = 255;
+		return;
+	}
+	if (rp->p->fourcc == DRM_FORMAT_ARGB1555) {
+		/* [15] A, [14:10] R, [9:5] G, [4:0] B; A is pixel alpha 255 or 0. */
+		*rgb = expand5((v >> 10) & 0x1f) << 16 | expand5((v >> 5) & 0x1f) << 8 |
+		       expand5(v & 0x1f);
+		*fa = v & 0x8000 ? 255 : 0;
 		return;
 	}
 	*rgb = (uint32_t)px[2] << 16 | (uint32_t)px[1] << 8 | px[0];

@@ -7,8 +7,9 @@
  * 64x64 and 256x256 (CURSOR_MAX) fully on the head, partly off each edge
  * (negative coordinates on the left and top) and fully off; the overlay
  * above and below the primary, in each pixel blend mode, with plane alpha
- * 0x8000, in RGB565 with source clipping and in XRGB8888 with a non-0xff X
- * byte (to be ignored); a gamma LUT; everything at once.
+ * 0x8000, in RGB565 with source clipping, in XRGB8888 with a non-0xff X
+ * byte (to be ignored) and in ARGB1555 (alpha bit 0 on the left half of the
+ * glass, 1 on the right); a gamma LUT; everything at once.
  */
 #include "scenes.h"
 
@@ -169,6 +170,7 @@ static void src(struct fg_scene_plane *p, uint32_t x, uint32_t y, uint32_t w, ui
 #define XR24 DRM_FORMAT_XRGB8888
 #define AR24 DRM_FORMAT_ARGB8888
 #define RG16 DRM_FORMAT_RGB565
+#define AR15 DRM_FORMAT_ARGB1555
 
 static void build(unsigned int i, int32_t w, int32_t h, struct fg_scene *s)
 {
@@ -245,7 +247,13 @@ static void build(unsigned int i, int32_t w, int32_t h, struct fg_scene *s)
 		*ovl = plane(FG_ART_PATTERN, RG16, 400, 300, w - 300, h - 220, Z_OVERLAY);
 		src(ovl, 60, 40, 240, 180);
 		break;
-	case 21: /* gamma */
+	case 21: /* overlay-argb1555-premulti: alpha bit 0 adds its colour, 1 covers */
+		glass(s, AR15, 200, 150, 0xffff, FG_BLEND_PREMULTI);
+		break;
+	case 22: /* overlay-argb1555-coverage-alpha8000: alpha bit 0 leaves the primary */
+		glass(s, AR15, 200, 150, 0x8000, FG_BLEND_COVERAGE);
+		break;
+	case 23: /* gamma */
 		cursor(s, 64, 100, 80);
 		s->gamma = 1;
 		break;
@@ -265,7 +273,8 @@ static const char *const names[] = {
 	"cursor256-on", "cursor256-top-left", "cursor256-bottom-right",
 	"overlay-premulti", "overlay-premulti-alpha8000", "overlay-coverage-alpha8000",
 	"overlay-none-alpha8000", "overlay-below", "overlay-xrgb8888-x-ignored",
-	"overlay-rgb565-src-clip", "gamma", "all-planes",
+	"overlay-rgb565-src-clip", "overlay-argb1555-premulti",
+	"overlay-argb1555-coverage-alpha8000", "gamma", "all-planes",
 };
 
 #define NSCENES (sizeof(names) / sizeof(names[0]))
