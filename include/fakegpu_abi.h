@@ -6,8 +6,7 @@
  *
  * Every change to this file bumps FAKEGPU_ABI_MINOR (compatible addition) or
  * FAKEGPU_ABI_MAJOR (incompatible change); the driver refuses a major it does
- * not know. Exception: a new pixel format is announced by its FORMATS bit
- * alone (a driver uses only the formats whose bits it knows).
+ * not know.
  *
  * Only plain integer constants live here so that the header builds unchanged
  * in the kernel and in userspace.
@@ -44,9 +43,9 @@
 #define FAKEGPU_ID_MAGIC		0x46414b45 /* "FAKE" */
 #define FAKEGPU_REG_ABI_VERSION		0x0004	/* RO: major << 16 | minor */
 #define FAKEGPU_ABI_MAJOR		1
-#define FAKEGPU_ABI_MINOR		2
+#define FAKEGPU_ABI_MINOR		3
 /* 1.1: FRAME no longer restarts on enable. 1.2: overlay plane, plane alpha,
- * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. */
+ * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. 1.3: ARGB1555. */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)
@@ -81,7 +80,7 @@
 #define FAKEGPU_FMT_XRGB8888		1	/* DRM_FORMAT_XRGB8888 */
 #define FAKEGPU_FMT_ARGB8888		2	/* DRM_FORMAT_ARGB8888 */
 #define FAKEGPU_FMT_RGB565		3	/* DRM_FORMAT_RGB565 */
-#define FAKEGPU_FMT_ARGB1555		4	/* DRM_FORMAT_ARGB1555, if FORMATS has it */
+#define FAKEGPU_FMT_ARGB1555		4	/* DRM_FORMAT_ARGB1555 (1.3) */
 
 /* ---- Per-head registers --------------------------------------------------- */
 
