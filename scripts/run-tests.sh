@@ -89,7 +89,7 @@ if has guest; then
 	# The driver.
 	if [ -f drm-driver/fakegpu.ko ]; then
 		step guest-fakegpu-lane scripts/check-driver
-		for f in xrgb8888 argb8888 rgb565; do step "guest-fakegpu-screenshot-$f" scripts/check-screenshot fakegpu "$f"; done
+		for f in xrgb8888 argb8888 rgb565 argb1555; do step "guest-fakegpu-screenshot-$f" scripts/check-screenshot fakegpu "$f"; done
 		# Host-side truth: known scenes (formats, cursor positions, planes,
 		# blending, gamma); host screenshot vs reference, guest CRC vs host.
 		step guest-fakegpu-scenes scripts/check-scenes
