@@ -38,7 +38,7 @@ mt=$(modetest -M fakegpu -c -p 2>&1)
 heads=$(grep -c '^[0-9].*connected' <<<"$(modetest -M fakegpu -c 2>&1)")
 has '[[:space:]]connected[[:space:]]' "$mt"; ok $? "connector connected"
 has '#0 1024x768 60' "$mt" && has '1920x1080' "$mt"; ok $? "modes from the EDID (1024x768 preferred, 1920x1080)"
-has 'formats: XR24 AR24 RG16' "$mt"; ok $? "primary plane formats XR24 AR24 RG16"
+has 'formats: XR24 AR24 RG16 AR15$' "$mt"; ok $? "primary plane formats XR24 AR24 RG16 AR15"
 has 'formats: AR24$' "$mt"; ok $? "cursor plane (AR24)"
 echo "driver: $heads connector(s)"
 
@@ -46,26 +46,25 @@ echo "driver: $heads connector(s)"
 #    kernel code the first time it runs: the first page flips after boot can
 #    take a frame longer for that alone, so a short warm-up run goes first.
 "$ut/modeset-atomic" --frames 20 >/dev/null 2>&1
-# The goal is zero missed vblanks, and on a quiet 2-core host it is met (20
-# runs of 120 flips in one boot: 0 missed). On a host whose vCPUs are
-# themselves descheduled for milliseconds (2026-11-29: a 1 ms sleeper on the
-# idle host woke up to 19 ms late), a flip now and then misses its vblank:
-# 0 to 8 of 120 were seen. So the check asserts what such a host still
-# proves -- every event arrives, at the device's rate, with at most 5 %
-# (6 of 120) missed in the best of up to three runs -- and reports the zero
-# goal on its own line. modeset-atomic says for each miss whether the commit
-# returned in time (late=L counts those it did not).
-best=""
-for run in 1 2 3; do
-	out=$("$ut/modeset-atomic" --frames 120 --max-missed 6 2>&1); rc=$?
+# Zero missed vblanks is the requirement. The host has two cores: the guest
+# runs with one vCPU (scripts/check-driver), the other core is left to QEMU's
+# I/O thread and the device process, which every register access and every
+# interrupt goes through. A host that stalls the vCPU itself for milliseconds
+# (2026-11-29: a 1 ms sleeper on the idle host woke up to 19 ms late) still
+# makes a flip miss now and then, so up to five runs of 120 flips are made:
+# each must deliver every event, and one of them must miss none. Every run's count is printed; modeset-atomic says for each miss
+# whether the commit returned in time (late=L counts those it did not).
+best="" runs=""
+for run in 1 2 3 4 5; do
+	out=$("$ut/modeset-atomic" --frames 120 2>&1); rc=$?
 	grep -E 'missed|frames=' <<<"$out"
 	m=$(sed -nE 's/.* missed=([0-9]+) .*/\1/p' <<<"$out" | tail -n1)
-	[ $rc = 0 ] && [ -n "$m" ] && { [ -z "$best" ] || [ "$m" -lt "$best" ]; } && best=$m
+	runs="$runs ${m:-?}"
+	[ $rc = 0 ] && [ -n "$m" ] || { best=""; break; }
+	{ [ -z "$best" ] || [ "$m" -lt "$best" ]; } && best=$m
 	[ "$best" = 0 ] && break
-	echo "(run $run: ${m:-?} missed)"
 done
-[ -n "$best" ]; ok $? "modeset-atomic 120 frames, every flip event, at most 6 missed vblanks (best of up to 3 runs: ${best:-none passed})"
-echo "zero missed vblanks in a run of 120 flips: $([ "$best" = 0 ] && echo yes || echo "no (best ${best:-?})")"
+[ "$best" = 0 ]; ok $? "modeset-atomic 120 frames, every flip event, a run with zero missed vblanks (missed per run:$runs)"
 hz=$(sed -nE 's/.* hz=([0-9]+)\..*/\1/p' <<<"$out" | tail -n1)
 [ -n "$hz" ] && [ "$hz" -ge 55 ] && [ "$hz" -le 65 ]; ok $? "flip rate ${hz:-?} Hz is the device's 60 Hz"
 
