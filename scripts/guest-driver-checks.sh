@@ -52,15 +52,16 @@ echo "driver: $heads connector(s)"
 # interrupt goes through. A host that stalls the vCPU itself for milliseconds
 # (2026-11-29: a 1 ms sleeper on the idle host woke up to 19 ms late) still
 # makes a flip miss now and then, so up to five runs of 120 flips are made:
-# each must deliver every event, and one of them must miss none. Every run's count is printed; modeset-atomic says for each miss
-# whether the commit returned in time (late=L counts those it did not).
+# each must deliver every event, and one of them must miss none. Every run's
+# count is printed; modeset-atomic says for each miss whether the commit
+# returned in time (late=L counts those it did not).
 best="" runs=""
 for run in 1 2 3 4 5; do
 	out=$("$ut/modeset-atomic" --frames 120 2>&1); rc=$?
 	grep -E 'missed|frames=' <<<"$out"
 	m=$(sed -nE 's/.* missed=([0-9]+) .*/\1/p' <<<"$out" | tail -n1)
 	runs="$runs ${m:-?}"
-	[ $rc = 0 ] && [ -n "$m" ] || { best=""; break; }
+	[ $rc = 0 ] && [ -n "$m" ] || { tail -n 5 <<<"$out"; best=""; break; }
 	{ [ -z "$best" ] || [ "$m" -lt "$best" ]; } && best=$m
 	[ "$best" = 0 ] && break
 done
