@@ -227,7 +227,7 @@ static int fakegpu_hw_read_caps(struct fakegpu_device *fdev)
 
 	formats = fakegpu_rd(fdev, FAKEGPU_REG_FORMATS);
 	/* ARGB1555 came with ABI 1.3: an older device cannot mean that bit. */
-	if ((caps->abi_version & 0xffff) < 3)
+	if (!fakegpu_caps_abi_at_least(caps, 3))
 		known &= ~BIT(FAKEGPU_FMT_ARGB1555);
 	if (formats & ~known)
 		drm_dbg_driver(dev, "ignoring unknown format bits %#x\n", formats & ~known);

@@ -65,10 +65,17 @@ struct fakegpu_caps {
 	u32 cursor_height;
 };
 
+/* The device's ABI minor is at least @minor (probe accepts only our major). */
+static inline bool fakegpu_caps_abi_at_least(const struct fakegpu_caps *caps,
+					     u32 minor)
+{
+	return (caps->abi_version & 0xffff) >= minor;
+}
+
 /* ABI 1.2 added the per-plane ALPHA/BLEND/ZPOS registers. */
 static inline bool fakegpu_caps_have_blend(const struct fakegpu_caps *caps)
 {
-	return (caps->abi_version & 0xffff) >= 2;
+	return fakegpu_caps_abi_at_least(caps, 2);
 }
 
 struct fakegpu_device;

@@ -142,7 +142,7 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
 /* VBLANK_AGE and AGE_FRAME exist from ABI 1.2 on. */
 static bool fakegpu_head_has_age(const struct fakegpu_head *head)
 {
-	return (head->fdev->caps.abi_version & 0xffff) >= 2;
+	return fakegpu_caps_abi_at_least(&head->fdev->caps, 2);
 }
 
 static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,

@@ -1181,7 +1181,7 @@ int fakegpu_kms_init(struct fakegpu_device *fdev)
 	if (ret)
 		return ret;
 	/* ABI 1.1: HEAD_FRAME never restarts, so it can be the vblank counter. */
-	if ((fdev->caps.abi_version & 0xffff) >= 1)
+	if (fakegpu_caps_abi_at_least(&fdev->caps, 1))
 		dev->max_vblank_count = U32_MAX;
 
 	/* Also required for HPD: drm_helper_hpd_irq_event() needs poll_enabled. */
