@@ -28,6 +28,7 @@ bench: build
 	$(TOOLBOX) run make -C /src/bench run
 	$(TOOLBOX) run /src/bench/viewer-cpu.sh
 	bench/guest-bench.sh
+	bench/vblank-latency.sh
 
 clean:
 	rm -rf out device/build userspace-tests/build bench/build
