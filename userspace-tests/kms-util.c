@@ -217,3 +217,47 @@ const char *fg_fourcc_str(uint32_t fourcc, char buf[5])
 	buf[4] = '\0';
 	return buf;
 }
+
+int fg_kms_find_output(const char *prog, const char *dev, int fd,
+		       struct fg_kms_output *out)
+{
+	drmModeRes *res = drmModeGetResources(fd);
+	int rc = -1;
+
+	if (!res) {
+		fprintf(stderr, "%s: %s: cannot read KMS resources: %s\n", prog, dev,
+			strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < res->count_connectors && rc; i++) {
+		drmModeConnector *conn = drmModeGetConnector(fd, res->connectors[i]);
+		drmModeEncoder *enc;
+
+		if (!conn || conn->connection != DRM_MODE_CONNECTED || !conn->count_modes ||
+		    !conn->count_encoders) {
+			drmModeFreeConnector(conn);
+			continue;
+		}
+		out->conn_id = conn->connector_id;
+		out->mode = conn->modes[0];
+		for (int m = 0; m < conn->count_modes; m++)
+			if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
+				out->mode = conn->modes[m];
+				break;
+			}
+		enc = drmModeGetEncoder(fd, conn->encoders[0]);
+		for (int k = 0; enc && k < res->count_crtcs && rc; k++)
+			if (enc->possible_crtcs & (1u << k)) {
+				out->crtc_id = res->crtcs[k];
+				out->crtc_index = (uint32_t)k;
+				rc = 0;
+			}
+		drmModeFreeEncoder(enc);
+		drmModeFreeConnector(conn);
+	}
+	drmModeFreeResources(res);
+	if (rc)
+		fprintf(stderr, "%s: %s: no connected connector with modes and a CRTC; is a monitor plugged in?\n",
+			prog, dev);
+	return rc;
+}

@@ -42,6 +42,22 @@ int fg_kms_atomic_set(const char *prog, const char *dev, int fd,
 		      drmModeAtomicReq *req, uint32_t obj_id, uint32_t obj_type,
 		      const char *name, uint64_t value);
 
+/* A connector to light up: its preferred mode and a CRTC it can drive. */
+struct fg_kms_output {
+	uint32_t conn_id;
+	uint32_t crtc_id;
+	uint32_t crtc_index;	/* index in the card's CRTC list (vblank pipe) */
+	drmModeModeInfo mode;
+};
+
+/*
+ * The first connected connector with modes whose first encoder can drive a
+ * CRTC: fills *out and returns 0. Otherwise prints one line "prog: dev: ..."
+ * and returns -1.
+ */
+int fg_kms_find_output(const char *prog, const char *dev, int fd,
+		       struct fg_kms_output *out);
+
 /* A mapped dumb buffer with a framebuffer. All zero = none. */
 struct fg_kms_buffer {
 	uint32_t handle;

@@ -71,44 +71,15 @@ static void usage(FILE *f)
 
 static int find_pipe(struct ctx *c)
 {
-	drmModeRes *res = drmModeGetResources(c->fd);
-	int rc = -1;
+	struct fg_kms_output o;
 
-	if (!res) {
-		fprintf(stderr, PROG ": %s: cannot read KMS resources: %s\n", c->dev, strerror(errno));
+	if (fg_kms_find_output(PROG, c->dev, c->fd, &o))
 		return -1;
-	}
-	for (int i = 0; i < res->count_connectors && rc; i++) {
-		drmModeConnector *conn = drmModeGetConnector(c->fd, res->connectors[i]);
-		drmModeEncoder *enc;
-
-		if (!conn || conn->connection != DRM_MODE_CONNECTED || !conn->count_modes ||
-		    !conn->count_encoders) {
-			drmModeFreeConnector(conn);
-			continue;
-		}
-		c->conn_id = conn->connector_id;
-		c->mode = conn->modes[0];
-		for (int m = 0; m < conn->count_modes; m++)
-			if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
-				c->mode = conn->modes[m];
-				break;
-			}
-		enc = drmModeGetEncoder(c->fd, conn->encoders[0]);
-		for (int k = 0; enc && k < res->count_crtcs && rc; k++)
-			if (enc->possible_crtcs & (1u << k)) {
-				c->crtc_id = res->crtcs[k];
-				c->crtc_index = (uint32_t)k;
-				rc = 0;
-			}
-		drmModeFreeEncoder(enc);
-		drmModeFreeConnector(conn);
-	}
-	drmModeFreeResources(res);
-	if (rc)
-		fprintf(stderr, PROG ": %s: no connected connector with modes and a CRTC; is a monitor plugged in?\n",
-			c->dev);
-	return rc;
+	c->conn_id = o.conn_id;
+	c->crtc_id = o.crtc_id;
+	c->crtc_index = o.crtc_index;
+	c->mode = o.mode;
+	return 0;
 }
 
 static int find_planes(struct ctx *c)

@@ -134,11 +134,9 @@ int main(int argc, char **argv)
 	unsigned long frames = 1800;
 	char dev[64];
 	struct fg_kms_buffer buf[2] = { { 0 } };
-	drmModeRes *res = NULL;
-	drmModeConnector *conn = NULL;
-	drmModeEncoder *enc = NULL;
-	uint32_t *wait_us = NULL, *null_us = NULL, crtc_id = 0;
-	unsigned int pipe = 0, i;
+	struct fg_kms_output output;
+	uint32_t *wait_us = NULL, *null_us = NULL;
+	unsigned int i;
 	int fd, c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "d:n:h", opts, NULL)) != -1) {
@@ -173,47 +171,19 @@ int main(int argc, char **argv)
 	fd = fg_kms_open(PROG, path, 1, dev, sizeof(dev));
 	if (fd < 0)
 		return 1;
-	res = drmModeGetResources(fd);
-	if (!res) {
-		fprintf(stderr, PROG ": %s: drmModeGetResources: %s\n", dev, strerror(errno));
+	if (fg_kms_find_output(PROG, dev, fd, &output))
 		goto out;
-	}
-	for (i = 0; i < (unsigned int)res->count_connectors && !conn; i++) {
-		conn = drmModeGetConnector(fd, res->connectors[i]);
-		if (conn && (conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)) {
-			drmModeFreeConnector(conn);
-			conn = NULL;
-		}
-	}
-	if (!conn) {
-		fprintf(stderr, PROG ": %s: no connected connector with modes\n", dev);
-		goto out;
-	}
-	if (conn->count_encoders > 0)
-		enc = drmModeGetEncoder(fd, conn->encoders[0]);
-	for (i = 0; enc && i < (unsigned int)res->count_crtcs; i++) {
-		if (enc->possible_crtcs & (1u << i)) {
-			pipe = i;
-			crtc_id = res->crtcs[i];
-			break;
-		}
-	}
-	if (!crtc_id) {
-		fprintf(stderr, PROG ": %s: connector %u has no encoder with a CRTC\n",
-			dev, conn->connector_id);
-		goto out;
-	}
 	for (i = 0; i < 2; i++) {
-		if (fg_kms_buffer_create(PROG, dev, fd, conn->modes[0].hdisplay,
-					 conn->modes[0].vdisplay, DRM_FORMAT_XRGB8888,
+		if (fg_kms_buffer_create(PROG, dev, fd, output.mode.hdisplay,
+					 output.mode.vdisplay, DRM_FORMAT_XRGB8888,
 					 4, &buf[i]))
 			goto out;
 		memset(buf[i].map, i ? 0x80 : 0x40, buf[i].size);
 	}
-	if (drmModeSetCrtc(fd, crtc_id, buf[0].fb_id, 0, 0, &conn->connector_id,
-			   1, &conn->modes[0])) {
+	if (drmModeSetCrtc(fd, output.crtc_id, buf[0].fb_id, 0, 0,
+			   &output.conn_id, 1, &output.mode)) {
 		fprintf(stderr, PROG ": %s: setting mode %s on CRTC %u: %s\n", dev,
-			conn->modes[0].name, crtc_id, strerror(errno));
+			output.mode.name, output.crtc_id, strerror(errno));
 		goto out;
 	}
 	wait_us = calloc(frames, sizeof(*wait_us));
@@ -229,7 +199,7 @@ int main(int argc, char **argv)
 		uint64_t t0, t1;
 		int pass;
 
-		if (drmModePageFlip(fd, crtc_id, buf[(i + 1) & 1].fb_id,
+		if (drmModePageFlip(fd, output.crtc_id, buf[(i + 1) & 1].fb_id,
 				    DRM_MODE_PAGE_FLIP_EVENT, &ev)) {
 			fprintf(stderr, PROG ": %s: page flip %u: %s\n", dev, i, strerror(errno));
 			goto out;
@@ -246,7 +216,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			memset(&vbl, 0, sizeof(vbl));
-			vbl.request.type = DRM_VBLANK_ABSOLUTE | pipe_flags(pipe);
+			vbl.request.type = DRM_VBLANK_ABSOLUTE | pipe_flags(output.crtc_index);
 			vbl.request.sequence = ev.seq;
 			t0 = now_ns();
 			if (drmWaitVBlank(fd, &vbl)) {
@@ -268,8 +238,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf(PROG ": %s, CRTC %u (pipe %u), %s, %lu frames\n", dev, crtc_id,
-	       pipe, conn->modes[0].name, frames);
+	printf(PROG ": %s, CRTC %u (pipe %u), %s, %lu frames\n", dev,
+	       output.crtc_id, output.crtc_index, output.mode.name, frames);
 	report("expired WAIT_VBLANK", wait_us, frames);
 	report("getppid (floor)", null_us, frames);
 	printf("ratio expired-wait/floor: p50 %.2f, p99 %.2f\n",
@@ -282,9 +252,6 @@ out:
 	free(null_us);
 	for (i = 0; i < 2; i++)
 		fg_kms_buffer_destroy(fd, &buf[i]);
-	drmModeFreeEncoder(enc);
-	drmModeFreeConnector(conn);
-	drmModeFreeResources(res);
 	close(fd);
 	return ret;
 }
