@@ -199,27 +199,56 @@ int fg_ctlc_screenshot(const char *prog, const char *path, unsigned int head,
 	return FG_CTLC_OK;
 }
 
+/*
+ * The value of the optional field " KEY=N" in @rest (0 if absent) into *v.
+ * 0, or -1 if it is there but not a number ending the field.
+ */
+static int optional_u64(const char *rest, const char *key, uint64_t *v)
+{
+	char pat[32];
+	const char *p;
+	char *end;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(rest, pat);
+	*v = 0;
+	if (!p)
+		return 0;
+	p += strlen(pat);
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -1;
+	return 0;
+}
+
 int fg_ctlc_parse_head(const char *line, unsigned int *index, struct fg_ctlc_head *hd)
 {
 	unsigned int i, active, connected, w, h, mhz, frames;
+	uint64_t reg_writes, reg_reads;
 	int end = 0;
 
 	if (sscanf(line, "head %u active=%u connected=%u mode=%ux%u@%u frames=%u%n",
 		   &i, &active, &connected, &w, &h, &mhz, &frames, &end) != 7 || !end ||
 	    (line[end] != ' ' && line[end] != '\n' && line[end] != '\0') || i >= FG_CTLC_MAX_HEADS ||
 	    active > 1 || connected > 1 || w > FG_CTLC_MAX_SIDE || h > FG_CTLC_MAX_SIDE ||
-	    mhz > 1000000 || (active && (!w || !h || !mhz)))
+	    mhz > 1000000 || (active && (!w || !h || !mhz)) ||
+	    optional_u64(line + end, "reg_writes", &reg_writes) < 0 ||
+	    optional_u64(line + end, "reg_reads", &reg_reads) < 0)
 		return -1;
 	*index = i;
 	*hd = (struct fg_ctlc_head){ .active = active, .connected = connected,
-		.width = w, .height = h, .refresh_mhz = mhz, .frames = frames };
+		.width = w, .height = h, .refresh_mhz = mhz, .frames = frames,
+		.reg_writes = reg_writes, .reg_reads = reg_reads };
 	return 0;
 }
 
 int fg_ctlc_stats(const char *prog, const char *path, struct fg_ctlc_head *heads,
 		  unsigned int max, unsigned int *n)
 {
-	char line[256];
+	char line[512];	/* a stats line is < 256 bytes; room for more fields */
 	int fd = request(prog, path, "stats\n"), rc = FG_CTLC_OK;
 	FILE *f;
 

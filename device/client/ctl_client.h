@@ -52,13 +52,17 @@ struct fg_ctlc_head {
 	bool active, connected;
 	uint32_t width, height, refresh_mhz;
 	uint32_t frames;
+	uint64_t reg_writes, reg_reads;	/* 0 from a device that has no such fields */
 };
 
 /* "stats" on a new connection: up to @max heads into @heads, count in *n. */
 int fg_ctlc_stats(const char *prog, const char *path, struct fg_ctlc_head *heads,
 		  unsigned int max, unsigned int *n);
 
-/* Parse one "head N active=..." stats line. 0 and *index, or -1 (silent). */
+/*
+ * Parse one "head N active=..." stats line. 0 and *index, or -1 (silent).
+ * reg_writes=/reg_reads= are optional (devices before them): 0 if missing.
+ */
 int fg_ctlc_parse_head(const char *line, unsigned int *index, struct fg_ctlc_head *hd);
 
 #endif /* FG_CTL_CLIENT_H */

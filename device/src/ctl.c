@@ -11,7 +11,11 @@
  *                   the transport's lines.
  *   stats           "ok" then one line per head:
  *                   "head N active=0|1 connected=0|1 mode=WxH@MHZ frames=F
- *                    vblank_irqs=V commits=C refused=R crc=0xXXXXXXXX"
+ *                    vblank_irqs=V commits=C refused=R crc=0xXXXXXXXX
+ *                    reg_writes=W reg_reads=R"
+ *                   reg_writes/reg_reads: BAR0 accesses to the head's
+ *                   register block (planes included) since the device
+ *                   started. New fields are only ever appended.
  *   screenshot N    "ok screenshot W H" then exactly W*H*4 bytes: the frame
  *                   head N displays now, raster order, each pixel as the
  *                   bytes B, G, R, 0 (XRGB8888 little-endian).
@@ -206,12 +210,15 @@ static void cmd_stats(struct fg_ctl *c, FILE *out)
 
 		fg_engine_head_stats(c->engine, i, &st);
 		fprintf(out, "head %u active=%d connected=%d mode=%ux%u@%u frames=%u "
-			"vblank_irqs=%llu commits=%llu refused=%llu crc=0x%08x\n",
+			"vblank_irqs=%llu commits=%llu refused=%llu crc=0x%08x "
+			"reg_writes=%llu reg_reads=%llu\n",
 			i, st.active, st.connected, st.width, st.height,
 			st.refresh_mhz, st.frames,
 			(unsigned long long)st.vblank_irqs,
 			(unsigned long long)st.commits,
-			(unsigned long long)st.refused, st.crc);
+			(unsigned long long)st.refused, st.crc,
+			(unsigned long long)st.reg_writes,
+			(unsigned long long)st.reg_reads);
 	}
 }
 
@@ -242,18 +249,19 @@ static void cmd_screenshot(struct fg_ctl *c, unsigned int head, FILE *out,
 	*npx = (size_t)w * h;
 }
 
+/* CRC and CRC_FRAME from the stats, not fg_engine_read(): no reg_reads. */
 static void cmd_crc(struct fg_ctl *c, unsigned int head, FILE *out)
 {
-	uint32_t base = FAKEGPU_HEAD_BASE(head), w, h, *px;
+	struct fg_engine_head_stats st;
+	uint32_t w, h, *px;
 	int r = fg_engine_screenshot(c->engine, head, &px, &w, &h);
 
 	if (r) {
 		fprintf(out, "error head %u %s\n", head, screenshot_error(r));
 		return;
 	}
-	fprintf(out, "ok frame %u crc 0x%08x screen 0x%08x\n",
-		fg_engine_read(c->engine, base + FAKEGPU_HEAD_CRC_FRAME),
-		fg_engine_read(c->engine, base + FAKEGPU_HEAD_CRC),
+	fg_engine_head_stats(c->engine, head, &st);
+	fprintf(out, "ok frame %u crc 0x%08x screen 0x%08x\n", st.crc_frame, st.crc,
 		fg_crc_pixels(0, px, (size_t)w * h));
 	free(px);
 }

@@ -88,7 +88,9 @@ struct head {
 	int64_t n_last;
 	uint64_t deadline;
 
+	/* Device-lifetime statistics (fg_engine_head_stats()): reset keeps them. */
 	uint64_t vblank_irqs, commits, refused;
+	uint64_t reg_writes, reg_reads;
 };
 
 struct fg_engine {
@@ -620,7 +622,10 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 	case FAKEGPU_REG_ERROR_COUNT:	return e->error_count;
 	}
 	hi = head_of(e, offset, &rel);
-	return hi < 0 ? 0 : read_head(e, (unsigned int)hi, rel);
+	if (hi < 0)
+		return 0;
+	e->head[hi].reg_reads++;
+	return read_head(e, (unsigned int)hi, rel);
 }
 
 void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
@@ -659,10 +664,12 @@ void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
 		return;
 	}
 	hi = head_of(e, offset, &rel);
-	if (hi < 0)
+	if (hi < 0) {
 		refuse_write(e);	/* global read-only or unknown */
-	else
-		write_head(e, (unsigned int)hi, rel, value);
+		return;
+	}
+	e->head[hi].reg_writes++;	/* refused writes too: the driver made them */
+	write_head(e, (unsigned int)hi, rel, value);
 }
 
 bool fg_engine_irq_pending(const struct fg_engine *e)
@@ -708,6 +715,12 @@ void fg_engine_reset(struct fg_engine *e)
 		h->crc_frame = 0;
 		h->started = false;
 		h->have_vblank = false;
+		/*
+		 * Kept: vblank_irqs, commits, refused, reg_writes, reg_reads.
+		 * They are host-side statistics of the device's lifetime, which
+		 * no register shows, and a reset by the guest (CTRL.RESET, e.g.
+		 * at driver probe) must not wipe what the host is measuring.
+		 */
 	}
 }
 
@@ -865,9 +878,12 @@ int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
 	st->refresh_mhz = h->active.refresh_mhz;
 	st->frames = h->frame;
 	st->crc = h->crc;
+	st->crc_frame = h->crc_frame;
 	st->vblank_irqs = h->vblank_irqs;
 	st->commits = h->commits;
 	st->refused = h->refused;
+	st->reg_writes = h->reg_writes;
+	st->reg_reads = h->reg_reads;
 	return 0;
 }
 

@@ -97,8 +97,16 @@ struct fg_engine_head_stats {
 	uint32_t width, height, refresh_mhz;
 	uint32_t frames;		/* FAKEGPU_HEAD_FRAME */
 	uint32_t crc;			/* last computed CRC (0 if none) */
+	uint32_t crc_frame;		/* FAKEGPU_HEAD_CRC_FRAME */
+	/* Device lifetime counts: fg_engine_reset() does not clear them. */
 	uint64_t vblank_irqs;		/* vblank interrupts raised */
 	uint64_t commits, refused;	/* latched / refused commits */
+	/*
+	 * BAR0 accesses fg_engine_write()/fg_engine_read() got in the head's
+	 * register block (FAKEGPU_HEAD_BASE(head) up to the next head's,
+	 * planes and EDID window included); global registers are not counted.
+	 */
+	uint64_t reg_writes, reg_reads;
 };
 int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
 			 struct fg_engine_head_stats *st);

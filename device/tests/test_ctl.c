@@ -75,7 +75,7 @@ static int setup(void **state)
 
 			memcpy(f->vram + 4 * (y * W + x), &v, 4);	/* little-endian host */
 		}
-	/* Head 0 shows the pattern; head 1 stays off. */
+	/* Head 0 shows the pattern (10 register writes); head 1 stays off. */
 	engine_write(f->e, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
 	engine_write(f->e, FAKEGPU_HEAD_WIDTH, W);
 	engine_write(f->e, FAKEGPU_HEAD_HEIGHT, H);
@@ -164,6 +164,26 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Send the stats request @req and expect the exact reply for setup()'s two
+ * heads, with reg_writes/reg_reads @w0/@r0 (head 0) and @w1/@r1 (head 1).
+ */
+static void check_stats(struct fx *f, const char *req, unsigned int w0,
+			unsigned int r0, unsigned int w1, unsigned int r1)
+{
+	char *r = request(f, req, NULL);
+	char want[512];
+
+	snprintf(want, sizeof(want), "ok\n"
+		 "head 0 active=1 connected=1 mode=64x48@60000 frames=0 vblank_irqs=0 "
+		 "commits=1 refused=0 crc=0x00000000 reg_writes=%u reg_reads=%u\n"
+		 "head 1 active=0 connected=1 mode=0x0@0 frames=0 vblank_irqs=0 "
+		 "commits=0 refused=0 crc=0x00000000 reg_writes=%u reg_reads=%u\n",
+		 w0, r0, w1, r1);
+	assert_string_equal(r, want);
+	free(r);
+}
+
 static void test_status_and_stats(void **state)
 {
 	struct fx *f = *state;
@@ -180,12 +200,28 @@ static void test_status_and_stats(void **state)
 	assert_non_null(strstr(r, "transport: test-line\n"));
 	free(r);
 
-	r = request(f, "stats\r\n", NULL);
-	assert_int_equal(strncmp(r, "ok\n", 3), 0);
-	assert_non_null(strstr(r, "head 0 active=1 connected=1 mode=64x48@60000 frames=0 "
-			       "vblank_irqs=0 commits=1 refused=0 crc=0x00000000\n"));
-	assert_non_null(strstr(r, "head 1 active=0"));
-	free(r);
+	check_stats(f, "stats\r\n", 10, 0, 0, 0);
+}
+
+/*
+ * reg_writes/reg_reads: the guest's accesses to each head's block; global
+ * registers and the control socket's own requests (crc, status) do not count.
+ */
+static void test_stats_reg_counters(void **state)
+{
+	struct fx *f = *state;
+
+	fg_engine_read(f->e, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_FRAME);
+	fg_engine_write(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_HEAD_WIDTH, 32);
+	fg_engine_write(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_PLANE_BASE(1) + FAKEGPU_PLANE_CTRL, 0);
+	fg_engine_write(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_HEAD_STATUS, 0);	/* refused */
+	for (int i = 0; i < 5; i++)
+		fg_engine_read(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_EDID_WINDOW + 4 * i);
+	fg_engine_write(f->e, FAKEGPU_REG_SCRATCH, 1);
+	fg_engine_read(f->e, FAKEGPU_REG_IRQ_STATUS);
+	free(request(f, "crc 0\n", NULL));
+	free(request(f, "status\n", NULL));
+	check_stats(f, "stats\n", 10, 1, 3, 5);
 }
 
 static void test_screenshot_and_crc(void **state)
@@ -460,7 +496,10 @@ static void test_client_screenshot_and_stats(void **state)
 	assert_int_equal(heads[0].width, W);
 	assert_int_equal(heads[0].height, H);
 	assert_int_equal(heads[0].refresh_mhz, 60000);
+	assert_int_equal(heads[0].reg_writes, 10);
+	assert_int_equal(heads[0].reg_reads, 0);
 	assert_false(heads[1].active);
+	assert_int_equal(heads[1].reg_writes + heads[1].reg_reads, 0);
 }
 
 static void test_client_errors(void **state)
@@ -485,6 +524,14 @@ static void test_client_parse_head(void **state)
 	unsigned int i;
 
 	(void)state;
+	assert_int_equal(fg_ctlc_parse_head("head 2 active=0 connected=1 mode=0x0@0 frames=3 "
+					    "vblank_irqs=0 commits=0 refused=0 crc=0x00000000 "
+					    "reg_writes=18446744073709551615 reg_reads=7\n",
+					    &i, &hd), 0);
+	assert_int_equal(i, 2);
+	assert_true(hd.reg_writes == UINT64_MAX);
+	assert_int_equal(hd.reg_reads, 7);
+	/* A device from before reg_writes/reg_reads: both 0. */
 	assert_int_equal(fg_ctlc_parse_head("head 1 active=1 connected=0 mode=800x600@75000 "
 					    "frames=9 vblank_irqs=0\n", &i, &hd), 0);
 	assert_int_equal(i, 1);
@@ -492,6 +539,8 @@ static void test_client_parse_head(void **state)
 	assert_int_equal(hd.width * 10000 + hd.height, 800 * 10000 + 600);
 	assert_int_equal(hd.refresh_mhz, 75000);
 	assert_int_equal(hd.frames, 9);
+	assert_int_equal(hd.reg_writes, 0);
+	assert_int_equal(hd.reg_reads, 0);
 	/* Every value is checked. */
 	assert_int_equal(fg_ctlc_parse_head("head 8 active=0 connected=0 mode=0x0@0 frames=0",
 					    &i, &hd), -1);
@@ -503,6 +552,13 @@ static void test_client_parse_head(void **state)
 					    &i, &hd), -1);
 	assert_int_equal(fg_ctlc_parse_head("head 0 active=1 connected=1 mode=640x480@60000 "
 					    "frames=1x", &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=0 connected=0 mode=0x0@0 frames=0 "
+					    "reg_writes=x reg_reads=0", &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=0 connected=0 mode=0x0@0 frames=0 "
+					    "reg_writes=1 reg_reads=2x", &i, &hd), -1);
+	assert_int_equal(fg_ctlc_parse_head("head 0 active=0 connected=0 mode=0x0@0 frames=0 "
+					    "reg_writes=1 reg_reads=18446744073709551616",
+					    &i, &hd), -1);
 	assert_int_equal(fg_ctlc_parse_head("garbage", &i, &hd), -1);
 }
 
@@ -510,6 +566,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_status_and_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_reg_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screenshot_and_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plug_unplug, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),

@@ -1121,6 +1121,58 @@ static void test_reset(void **state)
 	assert_int_equal(rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
 }
 
+static void assert_reg_counts(struct fx *f, unsigned int h, uint64_t writes,
+			      uint64_t reads)
+{
+	struct fg_engine_head_stats st;
+
+	assert_int_equal(fg_engine_head_stats(f->e, h, &st), 0);
+	assert_int_equal(st.reg_writes, writes);
+	assert_int_equal(st.reg_reads, reads);
+}
+
+/* Per-head register access counters: the head's block only, kept by reset. */
+static void test_head_reg_counters(void **state)
+{
+	struct fx *f = *state;
+	struct fg_engine_head_stats st;
+
+	assert_reg_counts(f, 0, 0, 0);
+
+	/* Head 0: 4 writes (one refused, one at the block's last word), 3 reads. */
+	hwr(f, 0, FAKEGPU_HEAD_WIDTH, 64);
+	pwr(f, 0, 2, FAKEGPU_PLANE_ZPOS, 1);
+	hwr(f, 0, FAKEGPU_HEAD_STATUS, 1);		/* read-only: refused, counted */
+	wr(f, FAKEGPU_HEAD_BASE(1) - 4, 0);		/* last word of head 0's block */
+	hrd(f, 0, FAKEGPU_HEAD_FRAME);
+	hrd(f, 0, FAKEGPU_EDID_WINDOW);
+	hrd(f, 0, FAKEGPU_PLANE_BASE(1) + FAKEGPU_PLANE_PITCH);
+	/* Head 1: 1 write, 2 reads. */
+	hwr(f, 1, FAKEGPU_HEAD_COMMIT, 1);
+	rd(f, FAKEGPU_HEAD_BASE(1));			/* first word of head 1's block */
+	hrd(f, 1, FAKEGPU_HEAD_STATUS);
+	/* Not counted anywhere: global registers, no head 2, past the heads. */
+	wr(f, FAKEGPU_REG_SCRATCH, 5);
+	wr(f, FAKEGPU_REG_IRQ_MASK, 0);
+	rd(f, FAKEGPU_REG_ID);
+	rd(f, FAKEGPU_REG_ERROR_COUNT);
+	wr(f, FAKEGPU_HEAD_BASE(2), 1);
+	rd(f, FAKEGPU_HEAD_BASE(2));
+	rd(f, FAKEGPU_MMIO_SIZE - 4);
+
+	assert_reg_counts(f, 0, 4, 3);
+	assert_reg_counts(f, 1, 1, 2);
+
+	/* Device-lifetime statistics, like commits: neither reset path clears them. */
+	wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
+	fg_engine_reset(f->e);
+	hwr(f, 1, FAKEGPU_HEAD_CTRL, 0);
+	assert_reg_counts(f, 0, 4, 3);
+	assert_reg_counts(f, 1, 2, 2);
+	assert_int_equal(fg_engine_head_stats(f->e, 1, &st), 0);
+	assert_int_equal(st.commits, 1);
+}
+
 /* VBLANK_AGE: time since the vblank that started AGE_FRAME, by the device clock. */
 static void test_vblank_age(void **state)
 {
@@ -1175,6 +1227,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_argb1555_blend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_and_edid_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_reg_counters, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
