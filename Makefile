@@ -29,6 +29,7 @@ bench: build
 	$(TOOLBOX) run /src/bench/viewer-cpu.sh
 	bench/guest-bench.sh
 	bench/vblank-latency.sh
+	bench/flip-margin.sh
 
 clean:
 	rm -rf out device/build userspace-tests/build bench/build

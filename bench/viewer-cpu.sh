@@ -35,9 +35,9 @@ export DISPLAY=:$(head -n1 "$tmp/display")
 idle=$(cpu "$dev")
 "$B/fakegpu-view" --ctl "$tmp/ctl" >/dev/null 2>&1 & view=$!; pids+=("$view")
 sleep 2
-f0=$("$B/fakegpu-ctl" --socket "$tmp/ctl" stats | awk '$2 == 0 { sub("frames=", "", $7); print $7 }')
+f0=$("$B/fakegpu-ctl" --socket "$tmp/ctl" stats | awk '$1 == "head" && $2 == 0 { for (i = 3; i <= NF; i++) if ($i ~ /^frames=/) print substr($i, 8) }')
 viewing=$(cpu "$dev")
-f1=$("$B/fakegpu-ctl" --socket "$tmp/ctl" stats | awk '$2 == 0 { sub("frames=", "", $7); print $7 }')
+f1=$("$B/fakegpu-ctl" --socket "$tmp/ctl" stats | awk '$1 == "head" && $2 == 0 { for (i = 3; i <= NF; i++) if ($i ~ /^frames=/) print substr($i, 8) }')
 vcpu=$(awk -v t="$(ticks "$view")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')
 echo "device CPU, head 0 1024x768@60, ${secs} s each:"
 echo "  idle:            $idle % of one core"

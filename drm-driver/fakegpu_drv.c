@@ -463,11 +463,19 @@ static int fakegpu_pm_resume(struct device *d)
 	struct drm_device *dev = dev_get_drvdata(d);
 	struct fakegpu_device *fdev = to_fakegpu(dev);
 	unsigned long flags;
+	unsigned int i;
 
-	/* The device may have been reset: restore the mask, then the modeset. */
+	/*
+	 * The device may have been reset: restore the mask, forget what its
+	 * shadows held, then restore the modeset.
+	 */
 	spin_lock_irqsave(&fdev->irq_lock, flags);
 	fakegpu_wr(fdev, FAKEGPU_REG_IRQ_MASK, fdev->irq_mask);
 	spin_unlock_irqrestore(&fdev->irq_lock, flags);
+	mutex_lock(&fdev->hw_lock);
+	for (i = 0; i < fdev->caps.num_heads; i++)
+		fakegpu_head_shadow_forget(&fdev->heads[i]);
+	mutex_unlock(&fdev->hw_lock);
 
 	return drm_mode_config_helper_resume(dev);
 }

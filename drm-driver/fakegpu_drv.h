@@ -15,7 +15,10 @@
 #ifndef FAKEGPU_DRV_H
 #define FAKEGPU_DRV_H
 
+#include <linux/bitmap.h>
+#include <linux/bug.h>
 #include <linux/io.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -80,6 +83,9 @@ static inline bool fakegpu_caps_have_blend(const struct fakegpu_caps *caps)
 
 struct fakegpu_device;
 
+/* Registers of a head block that the shadow cache covers: up to the overlay's. */
+#define FAKEGPU_HEAD_SHADOW_REGS	(FAKEGPU_PLANE_BASE(FAKEGPU_PLANE_OVERLAY + 1) / 4)
+
 /* One head: a CRTC with its planes, encoder and connector. */
 struct fakegpu_head {
 	struct fakegpu_device *fdev;
@@ -102,6 +108,14 @@ struct fakegpu_head {
 	/* Jobs queued to the device, not completed yet. */
 	atomic_t wb_pending;
 	unsigned int wb_vblanks;	/* irq: vblanks without a completion */
+
+	/*
+	 * What the driver last wrote to the head's shadow registers, its own
+	 * and its planes' (offset / 4, under fdev->hw_lock); a clear bit in
+	 * shadow_known: unknown, the next write goes out. fakegpu_head_wr_shadow().
+	 */
+	u32 shadow_val[FAKEGPU_HEAD_SHADOW_REGS];
+	DECLARE_BITMAP(shadow_known, FAKEGPU_HEAD_SHADOW_REGS);
 
 	bool hw_active;		/* head enabled by the last commit (hw_lock) */
 	bool crc_enabled;	/* written under hw_lock, read locklessly in irq */
@@ -197,10 +211,46 @@ static inline void fakegpu_head_wr(struct fakegpu_head *head, u32 reg, u32 val)
 	writel(val, head->fdev->mmio + head->regs + reg);
 }
 
+/*
+ * Shadow registers keep the value last written until the next write or a
+ * device reset (docs/device-abi.md, section 5), and over vfio-user every
+ * register access is a message to the device process, 100-200 us each under
+ * TCG. A page flip that rewrote the whole head (about 20 accesses) changes
+ * one register; so the head's CTRL, mode and plane registers are written
+ * through this cache, which skips a write of the value the register holds.
+ * Caller holds fdev->hw_lock and is inside drm_dev_enter().
+ */
+static inline void fakegpu_head_wr_shadow(struct fakegpu_head *head, u32 reg, u32 val)
+{
+	unsigned int i = reg / 4;
+
+	lockdep_assert_held(&head->fdev->hw_lock);
+	if (WARN_ON_ONCE(i >= FAKEGPU_HEAD_SHADOW_REGS)) {
+		fakegpu_head_wr(head, reg, val);
+		return;
+	}
+	if (test_bit(i, head->shadow_known) && head->shadow_val[i] == val)
+		return;
+	fakegpu_head_wr(head, reg, val);
+	head->shadow_val[i] = val;
+	__set_bit(i, head->shadow_known);
+}
+
+/*
+ * The device's shadows may no longer hold what the cache says (it was
+ * reset, or a modeset wants everything written): write all of them again.
+ */
+static inline void fakegpu_head_shadow_forget(struct fakegpu_head *head)
+{
+	lockdep_assert_held(&head->fdev->hw_lock);
+	bitmap_zero(head->shadow_known, FAKEGPU_HEAD_SHADOW_REGS);
+}
+
+/* Plane registers are all shadows: cached. */
 static inline void fakegpu_plane_wr(struct fakegpu_head *head, unsigned int plane,
 				    u32 reg, u32 val)
 {
-	writel(val, head->fdev->mmio + head->regs + FAKEGPU_PLANE_BASE(plane) + reg);
+	fakegpu_head_wr_shadow(head, FAKEGPU_PLANE_BASE(plane) + reg, val);
 }
 
 bool fakegpu_hw_present(struct fakegpu_device *fdev);

@@ -481,8 +481,8 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 		if (fakegpu_head_wait_latched(head, FAKEGPU_CRC_LATCH_TIMEOUT_US))
 			drm_dbg_driver(crtc->dev, "head %u: commit still pending at CRC switch\n",
 				       head->index);
-		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |
-				(enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
+		fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |
+				       (enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
 		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
 	}
 	fakegpu_head_crc_vblank_ref(head, enable && head->hw_active);

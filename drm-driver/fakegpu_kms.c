@@ -11,7 +11,10 @@
  * state at its next vblank after the driver writes HEAD_COMMIT (at once when
  * the head is off). The atomic commit therefore writes the shadows from the
  * plane and CRTC callbacks and issues exactly one COMMIT per head, in
- * atomic_flush. The flip event is not armed on the DRM vblank counter
+ * atomic_flush. Shadows keep their values between commits, so these writes
+ * go through a per-head cache (fakegpu_head_wr_shadow()): a page flip costs
+ * the buffer offset, COMMIT and one STATUS read instead of every register
+ * of the head. The flip event is not armed on the DRM vblank counter
  * (drm_crtc_arm_vblank_event()): with vfio-user the COMMIT write and the
  * vblank interrupt travel on different channels, so "the next vblank the
  * driver counts" and "the vblank at which the device latched" can differ by
@@ -454,14 +457,18 @@ static void fakegpu_crtc_helper_atomic_enable(struct drm_crtc *crtc,
 					      struct drm_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
+	struct fakegpu_head *head = crtc_to_head(crtc);
 
 	/*
 	 * The head itself is switched on by the COMMIT in atomic_flush, with
 	 * its planes: one latch, no half-configured frame. The device's timing
-	 * restarts then: so does the timestamp model.
+	 * restarts then: so does the timestamp model. A modeset writes every
+	 * shadow again, so it also repairs a device reset behind our back.
 	 */
-	fakegpu_head_ts_reset(crtc_to_head(crtc),
-			      fakegpu_mode_refresh_mhz(&crtc_state->adjusted_mode));
+	mutex_lock(&head->fdev->hw_lock);
+	fakegpu_head_shadow_forget(head);
+	mutex_unlock(&head->fdev->hw_lock);
+	fakegpu_head_ts_reset(head, fakegpu_mode_refresh_mhz(&crtc_state->adjusted_mode));
 	drm_crtc_vblank_on(crtc);
 }
 
@@ -470,7 +477,7 @@ static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 {
 	struct fakegpu_device *fdev = head->fdev;
 
-	fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, 0);
+	fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_CTRL, 0);
 	fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_PRIMARY);
 	if (head->has_cursor)
 		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_CURSOR);
@@ -596,11 +603,11 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		ctrl = FAKEGPU_HEAD_CTRL_ENABLE;
 		if (head->crc_enabled)
 			ctrl |= FAKEGPU_HEAD_CTRL_CRC;
-		fakegpu_head_wr(head, FAKEGPU_HEAD_WIDTH, mode->hdisplay);
-		fakegpu_head_wr(head, FAKEGPU_HEAD_HEIGHT, mode->vdisplay);
-		fakegpu_head_wr(head, FAKEGPU_HEAD_REFRESH_MHZ,
-				fakegpu_mode_refresh_mhz(mode));
-		fakegpu_head_wr(head, FAKEGPU_HEAD_CTRL, ctrl);
+		fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_WIDTH, mode->hdisplay);
+		fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_HEIGHT, mode->vdisplay);
+		fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_REFRESH_MHZ,
+				       fakegpu_mode_refresh_mhz(mode));
+		fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_CTRL, ctrl);
 		/*
 		 * Also on a modeset: a device reset (probe, resume) cleared
 		 * the LUT that the DRM state still holds.

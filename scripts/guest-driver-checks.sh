@@ -69,6 +69,20 @@ done
 hz=$(sed -nE 's/.* hz=([0-9]+)\..*/\1/p' <<<"$out" | tail -n1)
 [ -n "$hz" ] && [ "$hz" -ge 55 ] && [ "$hz" -le 65 ]; ok $? "flip rate ${hz:-?} Hz is the device's 60 Hz"
 
+# 3b. A page flip costs the registers that change, not the whole head: every
+#     register access is a round trip to the device process (100-200 us
+#     under TCG), and a flip is due within one frame of the event before it.
+#     The device counts each head's register writes (fakegpu-ctl stats);
+#     each flip changes one buffer offset and writes COMMIT.
+reg_writes() { scripts/host-ctl stats | sed -nE "s/^head $1 .* reg_writes=([0-9]+).*/\1/p"; }
+w0=$(reg_writes 0)
+"$ut/modeset-atomic" --frames 120 >/dev/null 2>&1; rc=$?
+w1=$(reg_writes 0)
+wpf=""
+[ $rc = 0 ] && [ -n "$w0" ] && [ -n "$w1" ] && wpf=$(( (w1 - w0) * 10 / 120 ))
+echo "register writes of head 0 for 120 flips (modeset and teardown included): $(( ${w1:-0} - ${w0:-0} ))"
+[ -n "$wpf" ] && [ "$wpf" -le 25 ]; ok $? "a page flip writes about 2 registers (buffer offset, COMMIT): $(( ${wpf:-0} / 10 )).$(( ${wpf:-0} % 10 )) per flip"
+
 # 4. Bad input from userspace is refused.
 "$ut/bad-input"; ok $? "bad-input"
 
