@@ -423,12 +423,7 @@ static int find_pipe(int fd, struct pipe *p, char *why, size_t len)
 		goto out;
 	}
 	p->conn = conn->connector_id;
-	p->mode = conn->modes[0];
-	for (int i = 0; i < conn->count_modes; i++)
-		if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED) {
-			p->mode = conn->modes[i];
-			break;
-		}
+	p->mode = fg_kms_preferred_mode(conn);
 
 	int crtc_index = -1;
 	for (int i = 0; i < conn->count_encoders && crtc_index < 0; i++) {

@@ -218,6 +218,14 @@ const char *fg_fourcc_str(uint32_t fourcc, char buf[5])
 	return buf;
 }
 
+drmModeModeInfo fg_kms_preferred_mode(const drmModeConnector *conn)
+{
+	for (int m = 0; m < conn->count_modes; m++)
+		if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED)
+			return conn->modes[m];
+	return conn->modes[0];
+}
+
 int fg_kms_find_output(const char *prog, const char *dev, int fd,
 		       struct fg_kms_output *out)
 {
@@ -239,12 +247,7 @@ int fg_kms_find_output(const char *prog, const char *dev, int fd,
 			continue;
 		}
 		out->conn_id = conn->connector_id;
-		out->mode = conn->modes[0];
-		for (int m = 0; m < conn->count_modes; m++)
-			if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
-				out->mode = conn->modes[m];
-				break;
-			}
+		out->mode = fg_kms_preferred_mode(conn);
 		enc = drmModeGetEncoder(fd, conn->encoders[0]);
 		for (int k = 0; enc && k < res->count_crtcs && rc; k++)
 			if (enc->possible_crtcs & (1u << k)) {

@@ -50,6 +50,9 @@ struct fg_kms_output {
 	drmModeModeInfo mode;
 };
 
+/* The connector's preferred mode, else its first. It must have modes. */
+drmModeModeInfo fg_kms_preferred_mode(const drmModeConnector *conn);
+
 /*
  * The first connected connector with modes whose first encoder can drive a
  * CRTC: fills *out and returns 0. Otherwise prints one line "prog: dev: ..."
