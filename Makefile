@@ -1,10 +1,16 @@
 # fakegpu — top-level entry points. Everything runs inside the toolbox tree
 # (scripts/toolbox.sh builds it on first use; needs root and a Debian mirror).
 #
-#   make demo    the main job: device + guest + driver + modeset-atomic + screenshot
-#   make test    the whole test suite (host tier, guest tier, igt lane)
-#   make build   build the device, the tools, the userspace tests and the module
-#   make bench   benchmarks (print figures; see docs/performance.md)
+#   make demo     the main job: device + guest + driver + modeset-atomic + screenshot
+#   make test     the product's test suite: build, host, driver lane, guest
+#                 lanes, igt (docs/testing.md; ends "N passed, N failed")
+#   make check    the quick tier for iteration: build, host tests, driver lane
+#   make compare  the anchor runs on other drivers (igt on bochs, vkms's
+#                 drm-ci expectations) that docs/testing.md's tables show
+#   make soak     repeats that hunt rare failures: the listed igt flakes x50,
+#                 long fuzzing, flip runs; prints a table
+#   make build    build the device, the tools, the userspace tests and the module
+#   make bench    benchmarks (print figures; see docs/performance.md)
 
 TOOLBOX := scripts/toolbox.sh
 
@@ -21,6 +27,15 @@ build: toolbox
 test:
 	scripts/run-tests.sh
 
+check:
+	FAKEGPU_TIERS="build host driver" scripts/run-tests.sh
+
+compare: build
+	scripts/compare
+
+soak: build
+	scripts/soak
+
 demo:
 	scripts/demo.sh
 
@@ -35,4 +50,4 @@ clean:
 	rm -rf out device/build userspace-tests/build bench/build
 	-$(TOOLBOX) run make -C /src/drm-driver clean
 
-.PHONY: all toolbox build test demo bench clean
+.PHONY: all toolbox build test check compare soak demo bench clean
