@@ -5,10 +5,11 @@
 #   lane_begin LANE     logs go to /src/out/test-logs/LANE/
 #   check NAME CMD...   run CMD (in /src); its output goes to LANE/NAME.log
 #   lane_end            prints "LANE: P passed, F failed"; the lane's status
-# A check counts the "WORD: N passed, M failed" lines its log carries (the
-# checks of a sub-script), or once by its exit status when there are none,
-# as scripts/run-tests.sh counts a step.
+# A check is counted as scripts/run-tests.sh counts a step (scripts/tally.sh):
+# by the "WORD: N passed, M failed" lines its log carries (the checks of a
+# sub-script), or once by its exit status when there are none.
 # shellcheck shell=bash
+. /src/scripts/tally.sh
 lane_name="" lane_dir="" lane_pass=0 lane_fail=0
 
 lane_begin() {
@@ -24,12 +25,7 @@ check() {
 	s=$(date +%s)
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
-	read -r p f < <(awk '/^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ {p += $2; f += $4} END {print p+0, f+0}' "$log")
-	if [ $((p + f)) = 0 ]; then
-		if [ $rc = 0 ]; then p=1; else f=1; fi
-	elif [ $rc != 0 ] && [ "$f" = 0 ]; then
-		f=1
-	fi
+	read -r p f < <(tally "$log" "$rc")
 	lane_pass=$((lane_pass + p)) lane_fail=$((lane_fail + f))
 	if [ $rc = 0 ] && [ "$f" = 0 ]; then
 		printf 'ok - %s (%ss, %d passed)\n' "$name" "$(($(date +%s) - s))" "$p"

@@ -30,21 +30,11 @@ t_start=$(date +%s)
 # instead of the step's single verdict.
 step() {
 	local name=$1; shift
-	local log="$logs/$name.log" s=$(date +%s) rc p=0 f=0
+	local log="$logs/$name.log" s=$(date +%s) rc p f
 	printf '%-44s ' "$name"
 	"$@" >"$log" 2>&1
 	rc=$?
-	# cmocka: "[  PASSED  ] 12 test(s)." / "[  FAILED  ] 1 test(s), listed below:"
-	p=$(awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} END {print s+0}' "$log")
-	f=$(awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s+0}' "$log")
-	# our own tools: "<name>: N passed, M failed"
-	read -r p2 f2 < <(awk '/^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ {p += $2; f += $4} END {print p+0, f+0}' "$log")
-	p=$((p + p2)) f=$((f + f2))
-	if [ $((p + f)) = 0 ]; then
-		if [ $rc = 0 ]; then p=1; else f=1; fi
-	elif [ $rc != 0 ] && [ "$f" = 0 ]; then
-		f=1	# the step failed beyond what its counts say
-	fi
+	read -r p f < <(tally "$log" "$rc")
 	passed=$((passed + p)) failed=$((failed + f))
 	local secs=$(( $(date +%s) - s ))
 	times+=("$(printf '%-44s %5ss' "$name" "$secs")")
@@ -69,6 +59,7 @@ step() {
 	fi
 	return $rc
 }
+. scripts/tally.sh
 has() { [[ " $tiers " == *" $1 "* ]]; }
 tb() { scripts/toolbox.sh run "$@"; }
 
