@@ -54,6 +54,7 @@ struct fg_ctl {
 	struct fg_engine *engine;
 	fg_ctl_status_fn status;
 	void *opaque;
+	struct fg_sock_access access;	/* who may connect */
 };
 
 static int64_t now_ms(void)
@@ -381,6 +382,7 @@ static void drain(int fd)
 void fg_ctl_handle(struct fg_ctl *c)
 {
 	int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	char why[160];
 
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
@@ -389,54 +391,26 @@ void fg_ctl_handle(struct fg_ctl *c)
 				c->path, strerror(errno));
 		return;
 	}
+	if (!fg_sock_peer_allowed(fd, &c->access, why, sizeof(why))) {
+		fprintf(stderr, "fakegpu: control socket %s: refusing a client: %s\n",
+			c->path, why);
+		close(fd);
+		return;
+	}
 	serve(c, fd);
 	drain(fd);
 	close(fd);
 }
 
-/* Remove a socket left behind by a device that died; refuse a live one. */
-static int clear_stale(const char *path, const struct sockaddr_un *addr)
+struct fg_ctl *fg_ctl_new(const char *path, const struct fg_sock_access *acc,
+			  struct fg_engine *e, fg_ctl_status_fn st, void *opaque)
 {
-	struct stat st;
-	int fd, r;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		fprintf(stderr, "fakegpu: control socket %s: exists and is not a socket\n", path);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
-	close(fd);
-	if (r == 0) {
-		fprintf(stderr, "fakegpu: control socket %s: another device is serving it\n", path);
-		return -1;
-	}
-	if (unlink(path) < 0) {
-		fprintf(stderr, "fakegpu: control socket %s: cannot remove stale socket: %s\n",
-			path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-struct fg_ctl *fg_ctl_new(const char *path, struct fg_engine *e,
-			  fg_ctl_status_fn st, void *opaque)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct fg_ctl *c;
 
-	if (!path || !*path || strlen(path) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "fakegpu: control socket path '%s' is empty or longer than %zu bytes\n",
-			path ? path : "", sizeof(addr.sun_path) - 1);
+	if (!path || !*path) {
+		fprintf(stderr, "fakegpu: the control socket path is empty\n");
 		return NULL;
 	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	if (clear_stale(path, &addr) < 0)
-		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->path = strdup(path))) {
 		fprintf(stderr, "fakegpu: out of memory for the control socket\n");
@@ -446,19 +420,9 @@ struct fg_ctl *fg_ctl_new(const char *path, struct fg_engine *e,
 	c->engine = e;
 	c->status = st;
 	c->opaque = opaque;
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		fprintf(stderr, "fakegpu: control socket %s: %s\n", path, strerror(errno));
-		if (c->fd >= 0)
-			close(c->fd);
-		free(c->path);
-		free(c);
-		return NULL;
-	}
-	if (listen(c->fd, 8) < 0) {
-		fprintf(stderr, "fakegpu: control socket %s: listen: %s\n", path, strerror(errno));
-		close(c->fd);
-		unlink(path);
+	c->access = *acc;
+	c->fd = fg_sock_listen(path, acc, 8, "control socket");
+	if (c->fd < 0) {
 		free(c->path);
 		free(c);
 		return NULL;

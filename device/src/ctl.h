@@ -13,15 +13,20 @@
 
 #include <stdio.h>
 
+#include "sock.h"
+
 struct fg_engine;
 struct fg_ctl;
 
 /* Appends the transport's lines to the `status` reply. */
 typedef void (*fg_ctl_status_fn)(void *opaque, FILE *out);
 
-/* Listen on @path (a stale socket is replaced). NULL + stderr message on error. */
-struct fg_ctl *fg_ctl_new(const char *path, struct fg_engine *e,
-			  fg_ctl_status_fn st, void *opaque);
+/*
+ * Listen on @path with @acc's mode and group (a stale socket is replaced;
+ * a client @acc does not allow is refused). NULL + stderr message on error.
+ */
+struct fg_ctl *fg_ctl_new(const char *path, const struct fg_sock_access *acc,
+			  struct fg_engine *e, fg_ctl_status_fn st, void *opaque);
 /* The listening socket: poll it for POLLIN. */
 int fg_ctl_fd(const struct fg_ctl *c);
 /* Accept one client and serve its request (at most ~1 s to read it). */

@@ -4,6 +4,7 @@
  *
  *   fakegpu-device --socket PATH [--profile t4-1b|t4-2b|virt] [--vram MB]
  *                  [--heads N] [--ctl PATH] [--pidfile FILE] [--verbose]
+ *                  [--socket-mode MODE] [--socket-group GROUP]
  *
  * One thread, one poll() loop: the vfio-user listen and client sockets, a
  * timerfd armed to the engine's next vblank, the control socket, and a
@@ -27,6 +28,7 @@
 #include "engine.h"
 #include "fakegpu_abi.h"
 #include "pci.h"
+#include "sock.h"
 #include "vfu.h"
 
 struct device {
@@ -42,13 +44,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fakegpu-device --socket PATH [--profile NAME] [--vram MB] [--heads N]\n"
 		"                      [--ctl PATH] [--pidfile FILE] [--verbose]\n"
+		"                      [--socket-mode MODE] [--socket-group GROUP]\n"
 		"  --socket PATH   vfio-user socket QEMU connects to (vfio-user-pci socket=)\n"
 		"  --profile NAME  PCI identity: %s (default t4-1b)\n"
 		"  --vram MB       VRAM (BAR2) size, a power of two from %u to %u MiB\n"
 		"  --heads N       display heads, 1 to %u\n"
 		"  --ctl PATH      control socket for fakegpu-ctl\n"
 		"  --pidfile FILE  write the process id to FILE\n"
-		"  --verbose       log every vfio-user error and interrupt setup\n",
+		"  --verbose       log every vfio-user error and interrupt setup\n"
+		"  --socket-mode MODE    permissions of both sockets (octal, default 0600:\n"
+		"                  only this uid and root may connect); a mode that grants\n"
+		"                  group or other access admits other uids\n"
+		"  --socket-group GROUP  group of both sockets (with --socket-mode 0660)\n",
 		fg_pci_profile_names(), FAKEGPU_VRAM_MIN >> 20, FAKEGPU_VRAM_MAX_MB,
 		FAKEGPU_MAX_HEADS);
 }
@@ -183,12 +190,15 @@ int main(int argc, char **argv)
 		{ "ctl", required_argument, NULL, 'c' },
 		{ "pidfile", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "socket-mode", required_argument, NULL, 'M' },
+		{ "socket-group", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *ctl_path = NULL, *profile = "t4-1b";
 	struct device d = { .timer_fd = -1, .signal_fd = -1 };
 	struct fg_pci_config pc = { 0 };
+	struct fg_sock_access acc = FG_SOCK_ACCESS_INIT;
 	bool verbose = false;
 	unsigned long v;
 	sigset_t mask;
@@ -220,6 +230,19 @@ int main(int argc, char **argv)
 		case 'c': ctl_path = optarg; break;
 		case 'P': d.pidfile = optarg; break;
 		case 'v': verbose = true; break;
+		case 'M':
+			if (fg_sock_parse_mode(optarg, &acc.mode)) {
+				fprintf(stderr, "fakegpu-device: --socket-mode wants an octal mode up to 0777, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'G':
+			if (fg_sock_parse_group(optarg, &acc.gid)) {
+				fprintf(stderr, "fakegpu-device: --socket-group: no group '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -267,12 +290,12 @@ int main(int argc, char **argv)
 		cleanup(&d);
 		return 1;
 	}
-	if (vfu_listen(d.vfu, sock) != 0) {
+	if (vfu_listen(d.vfu, sock, &acc) != 0) {
 		cleanup(&d);
 		return 1;
 	}
 	if (ctl_path) {
-		d.ctl = fg_ctl_new(ctl_path, fg_pci_engine(d.pci), status_lines, &d);
+		d.ctl = fg_ctl_new(ctl_path, &acc, fg_pci_engine(d.pci), status_lines, &d);
 		if (!d.ctl) {
 			cleanup(&d);
 			return 1;

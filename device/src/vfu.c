@@ -42,6 +42,7 @@ struct vfu_server {
 	bool verbose;
 
 	char *path;
+	struct fg_sock_access access;	/* who may connect */
 	int listen_fd;
 	int client_fd;
 	vfu_output_fn out;
@@ -197,61 +198,14 @@ void vfu_status(const struct vfu_server *s, FILE *out)
 
 /* ---- socket --------------------------------------------------------------- */
 
-int vfu_listen(struct vfu_server *s, const char *path)
+int vfu_listen(struct vfu_server *s, const char *path,
+	       const struct fg_sock_access *acc)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd;
+	int fd = fg_sock_listen(path, acc, 4, "vfio-user socket");
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "fakegpu-device: socket path too long (max %zu bytes): %s\n",
-			sizeof(sa.sun_path) - 1, path);
+	if (fd < 0)
 		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "fakegpu-device: %s exists and is not a socket; not touching it\n",
-				path);
-			return -1;
-		}
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			perror("fakegpu-device: socket");
-			return -1;
-		}
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(fd);
-			fprintf(stderr, "fakegpu-device: %s is in use by a running server (another fakegpu-device?)\n",
-				path);
-			return -1;
-		}
-		close(fd);
-		/* Nobody answers: left over from a process that died. */
-		if (unlink(path) != 0 && errno != ENOENT) {
-			fprintf(stderr, "fakegpu-device: cannot remove stale socket %s: %s\n",
-				path, strerror(errno));
-			return -1;
-		}
-	}
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		perror("fakegpu-device: socket");
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		fprintf(stderr, "fakegpu-device: cannot bind %s: %s\n", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, 4) != 0) {
-		fprintf(stderr, "fakegpu-device: listen on %s: %s\n", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
+	s->access = *acc;
 	s->path = strdup(path);
 	if (!s->path) {
 		close(fd);
@@ -266,10 +220,17 @@ int vfu_listen(struct vfu_server *s, const char *path)
 void vfu_accept(struct vfu_server *s)
 {
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	char why[160];
 
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			fprintf(stderr, "fakegpu-device: accept: %s\n", strerror(errno));
+		return;
+	}
+	if (!fg_sock_peer_allowed(fd, &s->access, why, sizeof(why))) {
+		s->rejected_clients++;
+		fprintf(stderr, "fakegpu-device: refusing a vfio-user client: %s\n", why);
+		close(fd);
 		return;
 	}
 	if (s->client_fd >= 0) {

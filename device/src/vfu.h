@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sock.h"
+
 /* vfio-user commands (spec "Commands"). */
 enum {
 	VFU_CMD_VERSION = 1,
@@ -131,11 +133,13 @@ struct vfu_server *vfu_server_new(const struct vfu_dev_ops *ops, void *opaque,
 void vfu_server_free(struct vfu_server *s);
 
 /*
- * Listen on @path. A live socket there (another device answering) is an
- * error; a stale one is removed; anything that is not a socket is left
- * alone and is an error. Returns 0 or -1 with a message on stderr.
+ * Listen on @path with @acc's mode and group (sock.h). A live socket there
+ * (another device answering) is an error; a stale one is removed; anything
+ * that is not a socket is left alone and is an error. A client @acc does not
+ * allow is refused at accept. Returns 0 or -1 with a message on stderr.
  */
-int vfu_listen(struct vfu_server *s, const char *path);
+int vfu_listen(struct vfu_server *s, const char *path,
+	       const struct fg_sock_access *acc);
 int vfu_listen_fd(const struct vfu_server *s);
 int vfu_client_fd(const struct vfu_server *s);	/* -1: no client */
 /* Listen fd readable: accept a client (a second one is turned away). */

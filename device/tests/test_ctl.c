@@ -29,6 +29,8 @@
 #include "fakegpu_abi.h"
 #include "pngio.h"
 
+static const struct fg_sock_access acc_default = FG_SOCK_ACCESS_INIT;
+
 #define VRAM_SIZE (16u << 20)
 #define W 64
 #define H 48
@@ -86,7 +88,7 @@ static int setup(void **state)
 	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_SRC_W, W);
 	engine_write(f->e, FAKEGPU_PLANE_BASE(0) + FAKEGPU_PLANE_SRC_H, H);
 	engine_write(f->e, FAKEGPU_HEAD_COMMIT, 1);
-	f->c = fg_ctl_new(f->path, f->e, transport_status, "test-line");
+	f->c = fg_ctl_new(f->path, &acc_default, f->e, transport_status, "test-line");
 	assert_non_null(f->c);
 	*state = f;
 	return 0;
@@ -388,7 +390,7 @@ static void test_socket_path_handling(void **state)
 	struct fg_ctl *c;
 
 	/* A live device on the path: refused. */
-	assert_null(fg_ctl_new(f->path, f->e, NULL, NULL));
+	assert_null(fg_ctl_new(f->path, &acc_default, f->e, NULL, NULL));
 	/* A stale socket (nobody listening) is replaced. */
 	snprintf(other, sizeof(other), "%s/stale.sock", f->dir);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -396,20 +398,20 @@ static void test_socket_path_handling(void **state)
 	memcpy(addr.sun_path, other, strlen(other) + 1);
 	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	close(fd);
-	c = fg_ctl_new(other, f->e, NULL, NULL);
+	c = fg_ctl_new(other, &acc_default, f->e, NULL, NULL);
 	assert_non_null(c);
 	fg_ctl_free(c);
 	/* Not a socket: refused, left alone. */
 	fd = open(other, O_CREAT | O_WRONLY, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_null(fg_ctl_new(other, f->e, NULL, NULL));
+	assert_null(fg_ctl_new(other, &acc_default, f->e, NULL, NULL));
 	assert_int_equal(access(other, F_OK), 0);
 	unlink(other);
 	/* Too long for sun_path. */
 	memset(other, 'x', sizeof(other) - 1);
 	other[sizeof(other) - 1] = '\0';
-	assert_null(fg_ctl_new(other, f->e, NULL, NULL));
+	assert_null(fg_ctl_new(other, &acc_default, f->e, NULL, NULL));
 	assert_true(fg_ctl_fd(f->c) >= 0);
 }
 
