@@ -33,6 +33,7 @@
 
 #define FAKEGPU_BAR_MMIO		0	/* 32-bit non-prefetchable registers */
 #define FAKEGPU_BAR_VRAM		2	/* 64-bit prefetchable, memfd-backed */
+#define FAKEGPU_BAR_SHM			4	/* 1.4: 32-bit, the shared pages */
 #define FAKEGPU_MMIO_SIZE		0x4000
 #define FAKEGPU_VRAM_MIN		(16u << 20)	/* 16 MiB */
 #define FAKEGPU_VRAM_MAX_MB		4096		/* 4 GiB */
@@ -43,9 +44,10 @@
 #define FAKEGPU_ID_MAGIC		0x46414b45 /* "FAKE" */
 #define FAKEGPU_REG_ABI_VERSION		0x0004	/* RO: major << 16 | minor */
 #define FAKEGPU_ABI_MAJOR		1
-#define FAKEGPU_ABI_MINOR		3
+#define FAKEGPU_ABI_MINOR		4
 /* 1.1: FRAME no longer restarts on enable. 1.2: overlay plane, plane alpha,
- * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. 1.3: ARGB1555. */
+ * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. 1.3: ARGB1555.
+ * 1.4: shared pages (BAR4, SHM_CTRL, CLOCK_LO/HI, COMMIT.SHM). */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)
@@ -54,6 +56,7 @@
 #define   FAKEGPU_CAP_OVERLAY		(1u << 3) /* 1.2: plane 2 is an overlay */
 #define   FAKEGPU_CAP_GAMMA		(1u << 4) /* 1.2: per-head gamma LUT */
 #define   FAKEGPU_CAP_WRITEBACK		(1u << 5) /* 1.2: per-head writeback */
+#define   FAKEGPU_CAP_SHM		(1u << 6) /* 1.4: shared pages in BAR4 */
 #define FAKEGPU_REG_NUM_HEADS		0x000c	/* RO: 1..FAKEGPU_MAX_HEADS */
 #define FAKEGPU_REG_VRAM_SIZE_LO	0x0010	/* RO: VRAM bytes, == BAR2 size */
 #define FAKEGPU_REG_VRAM_SIZE_HI	0x0014
@@ -68,6 +71,16 @@
 #define   FAKEGPU_CTRL_RESET		(1u << 0) /* all heads off, IRQs masked */
 #define FAKEGPU_REG_SCRATCH		0x0044	/* RW: free for the driver/tests */
 #define FAKEGPU_REG_ERROR_COUNT		0x0048	/* RO: refused register writes */
+/*
+ * 1.4, FAKEGPU_CAP_SHM: SHM_CTRL.ENABLE switches event reporting and commits
+ * to the shared pages (see "Shared pages" below). CLOCK_LO reads the device
+ * clock (ns, the clock of the status page's vblank times) and keeps its high
+ * half for the next CLOCK_HI read.
+ */
+#define FAKEGPU_REG_SHM_CTRL		0x004c	/* RW: FAKEGPU_SHM_CTRL_* */
+#define   FAKEGPU_SHM_CTRL_ENABLE	(1u << 0)
+#define FAKEGPU_REG_CLOCK_LO		0x0050	/* RO: device clock, low half */
+#define FAKEGPU_REG_CLOCK_HI		0x0054	/* RO: high half at the LO read */
 
 #define FAKEGPU_MAX_HEADS		8
 #define FAKEGPU_IRQ_VBLANK(h)		(1u << (h))		/* bits 0..7 */
@@ -98,6 +111,8 @@
 #define FAKEGPU_HEAD_HEIGHT		0x008	/* shadow: active lines */
 #define FAKEGPU_HEAD_REFRESH_MHZ	0x00c	/* shadow: refresh in milli-Hz */
 #define FAKEGPU_HEAD_COMMIT		0x010	/* W: 1 = latch shadows; R: pending */
+#define   FAKEGPU_COMMIT_REGS		(1u << 0)
+#define   FAKEGPU_COMMIT_SHM		(1u << 1) /* 1.4: take the commit page's record now */
 #define FAKEGPU_HEAD_STATUS		0x014	/* RO: FAKEGPU_HEAD_STATUS_* */
 #define   FAKEGPU_HEAD_STATUS_PENDING	(1u << 0) /* commit not latched yet */
 #define   FAKEGPU_HEAD_STATUS_ERROR	(1u << 1) /* last commit was refused */
@@ -161,6 +176,7 @@
 #define FAKEGPU_ERR_PITCH		3	/* pitch too small or misaligned */
 #define FAKEGPU_ERR_BOUNDS		4	/* buffer does not fit in VRAM */
 #define FAKEGPU_ERR_RECT		5	/* source rect outside the buffer */
+#define FAKEGPU_ERR_RESERVED		6	/* 1.4: a commit record value with reserved bits */
 
 /*
  * Planes: FAKEGPU_REG_PLANES_PER_HEAD blocks per head, all shadow registers.
@@ -196,5 +212,60 @@
 
 #define FAKEGPU_EDID_WINDOW		0x200	/* 512 bytes: EDID, 4 blocks max */
 #define FAKEGPU_EDID_MAX		512
+
+/* ---- Shared pages (1.4, FAKEGPU_CAP_SHM) ---------------------------------- */
+
+/*
+ * BAR4 holds two pages of plain memory that the device process and the guest
+ * both map: the status page, which only the device writes, and the commit
+ * page, which only the guest writes. Every field is a little-endian u32 at a
+ * 4-aligned offset; 64-bit values are LO/HI pairs. Each per-head record is
+ * guarded by a sequence counter (SEQ): its writer makes it odd, writes the
+ * record, then makes it even again, with write barriers in between; a reader
+ * takes a record only when SEQ was even and unchanged around its reads.
+ */
+#define FAKEGPU_SHM_SIZE		0x2000	/* BAR4 size: two 4 KiB pages */
+#define FAKEGPU_SHM_STATUS		0x0000	/* status page (device writes) */
+#define FAKEGPU_SHM_COMMIT		0x1000	/* commit page (guest writes) */
+
+/* Status page: a header, then one record per head. */
+#define FAKEGPU_SHM_ST_LAYOUT		0x000	/* FAKEGPU_SHM_LAYOUT once enabled */
+#define   FAKEGPU_SHM_LAYOUT		1
+#define FAKEGPU_SHM_ST_HEAD(h)		(0x040 + (h) * 0x40)
+#define FAKEGPU_SHM_ST_SEQ		0x00
+#define FAKEGPU_SHM_ST_FRAME		0x04	/* HEAD_FRAME */
+#define FAKEGPU_SHM_ST_VBLANK_LO	0x08	/* device clock of FRAME's vblank */
+#define FAKEGPU_SHM_ST_VBLANK_HI	0x0c
+#define FAKEGPU_SHM_ST_LATCHED		0x10	/* COMMIT number last taken */
+#define FAKEGPU_SHM_ST_STATUS		0x14	/* HEAD_STATUS */
+#define FAKEGPU_SHM_ST_ERROR_CODE	0x18	/* HEAD_ERROR_CODE */
+#define FAKEGPU_SHM_ST_CRC		0x1c	/* HEAD_CRC */
+#define FAKEGPU_SHM_ST_CRC_FRAME	0x20	/* HEAD_CRC_FRAME */
+#define FAKEGPU_SHM_ST_WB_STATUS	0x24	/* HEAD_WB_STATUS */
+#define FAKEGPU_SHM_ST_WB_COUNT		0x28	/* writebacks finished (done or error) */
+#define FAKEGPU_SHM_ST_REFUSED		0x2c	/* commits refused */
+#define FAKEGPU_SHM_ST_HOTPLUG		0x30	/* connector changes */
+#define FAKEGPU_SHM_ST_CONNECTOR	0x34	/* HEAD_CONNECTOR */
+
+/*
+ * Commit page: one record per head. COMMIT is a number the guest changes to
+ * commit the record's registers; at the head's next vblank the device takes
+ * a record whose COMMIT differs from the last one it took, unless FLAGS has
+ * DOORBELL: such a record is taken only by a COMMIT register write with
+ * FAKEGPU_COMMIT_SHM (at once, like a COMMIT of the shadow registers; the way
+ * to commit to a head that is off, or a commit that also carries gamma or
+ * writeback register writes). The status page's LATCHED then reports the
+ * COMMIT number latched or refused. The head registers keep their HEAD_*
+ * offsets relative to FAKEGPU_SHM_CM_REGS, the planes their PLANE_* offsets
+ * relative to FAKEGPU_SHM_CM_PLANE(p).
+ */
+#define FAKEGPU_SHM_CM_HEAD(h)		((h) * 0x200)
+#define FAKEGPU_SHM_CM_SEQ		0x00
+#define FAKEGPU_SHM_CM_COMMIT		0x04
+#define FAKEGPU_SHM_CM_FLAGS		0x08
+/* Take this record only on a COMMIT write with FAKEGPU_COMMIT_SHM. */
+#define   FAKEGPU_SHM_CM_FLAG_DOORBELL	(1u << 0)
+#define FAKEGPU_SHM_CM_REGS		0x10	/* + HEAD_CTRL..HEAD_REFRESH_MHZ */
+#define FAKEGPU_SHM_CM_PLANE(p)		(0x40 + (p) * 0x40)	/* + PLANE_* */
 
 #endif /* FAKEGPU_ABI_H */

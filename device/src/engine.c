@@ -10,6 +10,7 @@
  * is checked when a commit is latched (see validate_head()).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,16 @@ struct head {
 	int64_t n_last;
 	uint64_t deadline;
 
+	/*
+	 * Shared pages: the commit page's COMMIT number last taken, the one
+	 * captured and not latched yet, the one last latched or refused; the
+	 * status page record's SEQ and event counts.
+	 */
+	uint32_t shm_taken, shm_pending, shm_latched;
+	bool shm_doorbell;		/* a doorbell found its record mid-write */
+	bool pending_reserved;		/* the pending record had reserved values */
+	uint32_t st_seq, st_wb_count, st_refused, st_hotplug;
+
 	/* Device-lifetime statistics (fg_engine_head_stats()): reset keeps them. */
 	uint64_t vblank_irqs, commits, refused;
 	uint64_t reg_writes, reg_reads;
@@ -104,6 +115,16 @@ struct fg_engine {
 	void *clock_opaque;
 
 	uint32_t irq_status, irq_mask, scratch, error_count;
+	/*
+	 * Shared pages (BAR4): NULL when the configuration has none. The
+	 * guest writes the commit page at any time, so every value read from
+	 * it is validated like a register write; the device never trusts
+	 * what it reads back from the status page either (it keeps its own
+	 * copies of SEQ and the counts).
+	 */
+	uint8_t *shm;
+	bool shm_on;			/* SHM_CTRL.ENABLE */
+	uint32_t clock_hi;		/* CLOCK_HI: high half at the last CLOCK_LO read */
 	uint32_t *line;			/* max_width pixels: CRC scratch line */
 	struct head head[FAKEGPU_MAX_HEADS];
 };
@@ -125,11 +146,168 @@ static void refuse_write(struct fg_engine *e)
 		e->error_count++;
 }
 
+/*
+ * With the shared pages on, events are reported there and the interrupt is
+ * an edge (MSI): IRQ_STATUS is left alone, nobody would clear it.
+ */
 static void raise_irq(struct fg_engine *e, uint32_t bits)
 {
-	e->irq_status |= bits;
+	if (!e->shm_on)
+		e->irq_status |= bits;
 	if ((bits & e->irq_mask) && e->irq)
 		e->irq(e->opaque);
+}
+
+/* ---- shared pages -------------------------------------------------------- */
+
+/*
+ * Fields are little-endian u32 (the device only runs on little-endian
+ * hosts, see compose.c); relaxed atomics, ordered by explicit fences, so the
+ * compiler neither tears nor merges accesses that another process races.
+ */
+static uint32_t shm_ld(const uint8_t *base, uint32_t off)
+{
+	return atomic_load_explicit((const _Atomic uint32_t *)(const void *)(base + off),
+				    memory_order_relaxed);
+}
+
+static void shm_st(uint8_t *base, uint32_t off, uint32_t v)
+{
+	atomic_store_explicit((_Atomic uint32_t *)(void *)(base + off), v,
+			      memory_order_relaxed);
+}
+
+/* Write head @hi's status record (seqcount: odd while it changes). */
+static void shm_publish(struct fg_engine *e, unsigned int hi)
+{
+	struct head *h = &e->head[hi];
+	uint8_t *r;
+	uint64_t vb;
+
+	if (!e->shm_on)
+		return;
+	r = e->shm + FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_HEAD(hi);
+	vb = h->active.enabled && h->have_vblank ? h->last_vblank_ns : 0;
+	h->st_seq = (h->st_seq + 1) | 1;	/* odd: being written */
+	shm_st(r, FAKEGPU_SHM_ST_SEQ, h->st_seq);
+	atomic_thread_fence(memory_order_release);
+	shm_st(r, FAKEGPU_SHM_ST_FRAME, h->frame);
+	shm_st(r, FAKEGPU_SHM_ST_VBLANK_LO, (uint32_t)vb);
+	shm_st(r, FAKEGPU_SHM_ST_VBLANK_HI, (uint32_t)(vb >> 32));
+	shm_st(r, FAKEGPU_SHM_ST_LATCHED, h->shm_latched);
+	shm_st(r, FAKEGPU_SHM_ST_STATUS,
+	       (h->pending_valid ? FAKEGPU_HEAD_STATUS_PENDING : 0) |
+	       (h->error ? FAKEGPU_HEAD_STATUS_ERROR : 0) |
+	       (h->active.enabled ? FAKEGPU_HEAD_STATUS_ACTIVE : 0));
+	shm_st(r, FAKEGPU_SHM_ST_ERROR_CODE, h->error_code);
+	shm_st(r, FAKEGPU_SHM_ST_CRC, h->crc);
+	shm_st(r, FAKEGPU_SHM_ST_CRC_FRAME, h->crc_frame);
+	shm_st(r, FAKEGPU_SHM_ST_WB_STATUS, h->wb_status);
+	shm_st(r, FAKEGPU_SHM_ST_WB_COUNT, h->st_wb_count);
+	shm_st(r, FAKEGPU_SHM_ST_REFUSED, h->st_refused);
+	shm_st(r, FAKEGPU_SHM_ST_HOTPLUG, h->st_hotplug);
+	shm_st(r, FAKEGPU_SHM_ST_CONNECTOR, h->connected ? FAKEGPU_CONN_CONNECTED : 0);
+	atomic_thread_fence(memory_order_release);
+	shm_st(r, FAKEGPU_SHM_ST_SEQ, ++h->st_seq);
+}
+
+static uint32_t *shadow_reg(struct head *h, uint32_t off);
+static bool shadow_value_ok(const struct head *h, const uint32_t *reg, uint32_t value);
+
+/* The head and plane registers a commit record carries (head offsets). */
+static const uint32_t shm_head_regs[] = {
+	FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_WIDTH, FAKEGPU_HEAD_HEIGHT,
+	FAKEGPU_HEAD_REFRESH_MHZ,
+};
+static const uint32_t shm_plane_regs[] = {
+	FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_FORMAT, FAKEGPU_PLANE_OFFSET_LO,
+	FAKEGPU_PLANE_OFFSET_HI, FAKEGPU_PLANE_PITCH, FAKEGPU_PLANE_SRC_X,
+	FAKEGPU_PLANE_SRC_Y, FAKEGPU_PLANE_SRC_W, FAKEGPU_PLANE_SRC_H,
+	FAKEGPU_PLANE_DST_X, FAKEGPU_PLANE_DST_Y, FAKEGPU_PLANE_ALPHA,
+	FAKEGPU_PLANE_BLEND, FAKEGPU_PLANE_ZPOS,
+};
+
+/* Store @v into the copy @t of a head's shadows; false: reserved bits/value. */
+static bool shm_set(struct head *t, uint32_t off, uint32_t v)
+{
+	uint32_t *reg = shadow_reg(t, off);
+
+	if (!reg || !shadow_value_ok(t, reg, v))
+		return false;
+	*reg = v;
+	return true;
+}
+
+/*
+ * Capture head @hi's commit record as its pending commit, as a COMMIT write
+ * captures the shadow registers: the record's head and plane registers, the
+ * gamma and writeback shadows as they are. Without @doorbell (the head's
+ * vblank) only a record with a new COMMIT number and without the DOORBELL
+ * flag is taken. A record being written (SEQ odd or changing) is left for
+ * the next vblank; a doorbell for it is then kept until one finds it
+ * complete. Returns true when a commit was captured.
+ */
+static bool shm_take(struct fg_engine *e, unsigned int hi, bool doorbell)
+{
+	struct head *h = &e->head[hi];
+	const uint8_t *r = e->shm + FAKEGPU_SHM_COMMIT + FAKEGPU_SHM_CM_HEAD(hi);
+	uint32_t s1, s2, no, flags;
+	bool ok = true;
+	struct head t;
+
+	s1 = shm_ld(r, FAKEGPU_SHM_CM_SEQ);
+	atomic_thread_fence(memory_order_acquire);
+	no = shm_ld(r, FAKEGPU_SHM_CM_COMMIT);
+	flags = shm_ld(r, FAKEGPU_SHM_CM_FLAGS);
+	if (!doorbell && (no == h->shm_taken || (flags & FAKEGPU_SHM_CM_FLAG_DOORBELL)))
+		return false;
+	t.shadow = h->shadow;
+	for (size_t i = 0; i < sizeof(shm_head_regs) / sizeof(shm_head_regs[0]); i++)
+		ok &= shm_set(&t, shm_head_regs[i],
+			      shm_ld(r, FAKEGPU_SHM_CM_REGS + shm_head_regs[i]));
+	for (unsigned int p = 0; p < FG_PLANES; p++)
+		for (size_t i = 0; i < sizeof(shm_plane_regs) / sizeof(shm_plane_regs[0]); i++)
+			ok &= shm_set(&t, FAKEGPU_PLANE_BASE(p) + shm_plane_regs[i],
+				      shm_ld(r, FAKEGPU_SHM_CM_PLANE(p) + shm_plane_regs[i]));
+	atomic_thread_fence(memory_order_acquire);
+	s2 = shm_ld(r, FAKEGPU_SHM_CM_SEQ);
+	if ((s1 & 1) || s1 != s2) {
+		if (doorbell)
+			h->shm_doorbell = true;
+		return false;
+	}
+	h->shm_doorbell = false;
+	h->shm_taken = no;
+	h->shm_pending = no;
+	h->pending = t.shadow;
+	h->pending_valid = true;
+	h->pending_reserved = !ok;
+	/* One-shot, as for a COMMIT write. */
+	h->shadow.wb_ctrl &= ~FAKEGPU_WB_CTRL_ENABLE;
+	return true;
+}
+
+/* SHM_CTRL write. */
+static void shm_enable(struct fg_engine *e, bool on)
+{
+	if (on == e->shm_on)
+		return;
+	e->shm_on = on;
+	if (!on)
+		return;
+	/* Events now go to the page: a stale status bit must not fire again. */
+	e->irq_status = 0;
+	shm_st(e->shm, FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_LAYOUT, FAKEGPU_SHM_LAYOUT);
+	for (unsigned int i = 0; i < e->heads; i++) {
+		struct head *h = &e->head[i];
+		const uint8_t *r = e->shm + FAKEGPU_SHM_COMMIT + FAKEGPU_SHM_CM_HEAD(i);
+
+		/* What the page holds from before is not a commit. */
+		h->shm_taken = shm_ld(r, FAKEGPU_SHM_CM_COMMIT);
+		h->shm_latched = h->shm_taken;
+		h->shm_doorbell = false;
+		shm_publish(e, i);
+	}
 }
 
 static uint64_t vblank_time(const struct head *h, int64_t n)
@@ -259,6 +437,7 @@ static void writeback(struct fg_engine *e, unsigned int hi)
 		free(fb);
 		h->wb_status = FAKEGPU_WB_STATUS_DONE;
 	}
+	h->st_wb_count++;
 	raise_irq(e, FAKEGPU_IRQ_WRITEBACK(hi));
 }
 
@@ -274,11 +453,14 @@ static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
 	bool was_on = h->active.enabled;
 
 	h->pending_valid = false;
-	err = validate_head(e, &h->pending, &s);
+	err = h->pending_reserved ? FAKEGPU_ERR_RESERVED : validate_head(e, &h->pending, &s);
+	h->pending_reserved = false;
+	h->shm_latched = h->shm_pending;
 	if (err) {
 		h->error = true;
 		h->error_code = err;
 		h->refused++;
+		h->st_refused++;
 		raise_irq(e, FAKEGPU_IRQ_ERROR(hi));
 		return;
 	}
@@ -324,10 +506,22 @@ static void commit(struct fg_engine *e, unsigned int hi)
 
 	h->pending = h->shadow;
 	h->pending_valid = true;
+	h->pending_reserved = false;
 	/* One-shot: a writeback request belongs to this commit only. */
 	h->shadow.wb_ctrl &= ~FAKEGPU_WB_CTRL_ENABLE;
 	if (!h->active.enabled)
 		latch(e, hi, 0);	/* head off: at once, no vblank to wait for */
+	shm_publish(e, hi);
+}
+
+/* COMMIT write with FAKEGPU_COMMIT_SHM: the commit page's record, now. */
+static void commit_shm(struct fg_engine *e, unsigned int hi)
+{
+	struct head *h = &e->head[hi];
+
+	if (shm_take(e, hi, true) && !h->active.enabled)
+		latch(e, hi, 0);
+	shm_publish(e, hi);
 }
 
 /* ---- timing ---------------------------------------------------------------- */
@@ -336,6 +530,8 @@ static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
 {
 	struct head *h = &e->head[hi];
 
+	if (e->shm_on)
+		shm_take(e, hi, h->shm_doorbell);
 	if (h->pending_valid)
 		latch(e, hi, when);
 	if (h->active.enabled && h->active.crc && e->line) {
@@ -347,6 +543,7 @@ static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
 	if (h->wb.armed)
 		writeback(e, hi);
 	h->vblank_irqs++;
+	shm_publish(e, hi);
 	raise_irq(e, FAKEGPU_IRQ_VBLANK(hi));
 }
 
@@ -560,10 +757,12 @@ static void write_head(struct fg_engine *e, unsigned int hi, uint32_t off,
 	uint32_t *reg;
 
 	if (off == FAKEGPU_HEAD_COMMIT) {
-		if (value & ~1u)
-			refuse_write(e);
-		else if (value)
+		if (value == FAKEGPU_COMMIT_REGS)
 			commit(e, hi);
+		else if (value == FAKEGPU_COMMIT_SHM && e->shm_on)
+			commit_shm(e, hi);
+		else if (value)
+			refuse_write(e);	/* reserved bits, both, or SHM while off */
 		return;
 	}
 	if (off == FAKEGPU_HEAD_GAMMA_INDEX) {
@@ -606,7 +805,8 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 	case FAKEGPU_REG_ABI_VERSION:	return FAKEGPU_ABI_VERSION;
 	case FAKEGPU_REG_CAPS:
 		return FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG |
-		       FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | FAKEGPU_CAP_WRITEBACK;
+		       FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | FAKEGPU_CAP_WRITEBACK |
+		       (e->shm ? FAKEGPU_CAP_SHM : 0);
 	case FAKEGPU_REG_NUM_HEADS:	return e->heads;
 	case FAKEGPU_REG_VRAM_SIZE_LO:	return (uint32_t)e->vram_size;
 	case FAKEGPU_REG_VRAM_SIZE_HI:	return (uint32_t)(e->vram_size >> 32);
@@ -620,6 +820,14 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 	case FAKEGPU_REG_CTRL:		return 0;
 	case FAKEGPU_REG_SCRATCH:	return e->scratch;
 	case FAKEGPU_REG_ERROR_COUNT:	return e->error_count;
+	case FAKEGPU_REG_SHM_CTRL:	return e->shm_on ? FAKEGPU_SHM_CTRL_ENABLE : 0;
+	case FAKEGPU_REG_CLOCK_LO: {
+		uint64_t now = e->clock_ns(e->clock_opaque);
+
+		e->clock_hi = (uint32_t)(now >> 32);
+		return (uint32_t)now;
+	}
+	case FAKEGPU_REG_CLOCK_HI:	return e->clock_hi;
 	}
 	hi = head_of(e, offset, &rel);
 	if (hi < 0)
@@ -662,6 +870,12 @@ void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
 	case FAKEGPU_REG_SCRATCH:
 		e->scratch = value;
 		return;
+	case FAKEGPU_REG_SHM_CTRL:
+		if (!e->shm || (value & ~FAKEGPU_SHM_CTRL_ENABLE))
+			refuse_write(e);
+		else
+			shm_enable(e, value & FAKEGPU_SHM_CTRL_ENABLE);
+		return;
 	}
 	hi = head_of(e, offset, &rel);
 	if (hi < 0) {
@@ -674,7 +888,8 @@ void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
 
 bool fg_engine_irq_pending(const struct fg_engine *e)
 {
-	return (e->irq_status & e->irq_mask) != 0;
+	/* Shared pages: no status bits, edge interrupts only. */
+	return !e->shm_on && (e->irq_status & e->irq_mask) != 0;
 }
 
 /* Power-on values of a head's shadow registers. */
@@ -697,6 +912,11 @@ void fg_engine_reset(struct fg_engine *e)
 	e->irq_mask = 0;
 	e->scratch = 0;
 	e->error_count = 0;
+	e->shm_on = false;
+	e->clock_hi = 0;
+	/* The status page is the device's: cleared (the commit page is the guest's). */
+	if (e->shm)
+		memset(e->shm + FAKEGPU_SHM_STATUS, 0, FAKEGPU_SHM_COMMIT - FAKEGPU_SHM_STATUS);
 	for (unsigned int i = 0; i < e->heads; i++) {
 		struct head *h = &e->head[i];
 
@@ -715,6 +935,10 @@ void fg_engine_reset(struct fg_engine *e)
 		h->crc_frame = 0;
 		h->started = false;
 		h->have_vblank = false;
+		h->shm_taken = h->shm_pending = h->shm_latched = 0;
+		h->shm_doorbell = false;
+		h->pending_reserved = false;
+		h->st_seq = h->st_wb_count = h->st_refused = h->st_hotplug = 0;
 		/*
 		 * Kept: vblank_irqs, commits, refused, reg_writes, reg_reads.
 		 * They are host-side statistics of the device's lifetime, which
@@ -765,6 +989,7 @@ struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
 	e->heads = cfg->heads;
 	e->vram_size = cfg->vram_size;
 	e->vram = cfg->vram;
+	e->shm = cfg->shm;
 	e->irq = irq;
 	e->opaque = opaque;
 	e->clock_ns = cfg->clock_ns ? cfg->clock_ns : monotonic_ns;
@@ -858,6 +1083,8 @@ int fg_engine_set_connected(struct fg_engine *e, unsigned int head,
 	if (e->head[head].connected == connected)
 		return 0;
 	e->head[head].connected = connected;
+	e->head[head].st_hotplug++;
+	shm_publish(e, head);
 	raise_irq(e, FAKEGPU_IRQ_HOTPLUG(head));
 	return 0;
 }

@@ -26,6 +26,11 @@ struct fg_engine_config {
 	unsigned int heads;		/* 1..FAKEGPU_MAX_HEADS */
 	uint64_t vram_size;		/* bytes, == BAR2 size */
 	uint8_t *vram;			/* the VRAM memfd mapped read/write */
+	/*
+	 * Optional: FAKEGPU_SHM_SIZE bytes of memory shared with the guest
+	 * (BAR4): the status and commit pages. NULL: no FAKEGPU_CAP_SHM.
+	 */
+	uint8_t *shm;
 	uint32_t max_width, max_height;	/* 0: engine defaults */
 	/*
 	 * Optional: the modes every head's EDID advertises, the first one

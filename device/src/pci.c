@@ -63,7 +63,12 @@ struct fg_pci {
 	const struct fg_pci_profile *profile;
 	uint64_t vram_size;
 	unsigned int heads;
+	/*
+	 * One memfd: VRAM (BAR2) at offset 0, the shared pages (BAR4,
+	 * FAKEGPU_SHM_SIZE) right after it; mem_size covers both.
+	 */
 	int vram_fd;
+	uint64_t mem_size;
 	uint8_t *vram;
 	struct fg_engine *engine;
 
@@ -135,6 +140,11 @@ static void cfg_reset(struct fg_pci *p)
 	cfg_put32(m, PCI_BASE_ADDRESS_2, (uint32_t)vram_mask &
 		  (uint32_t)PCI_BASE_ADDRESS_MEM_MASK);
 	cfg_put32(m, PCI_BASE_ADDRESS_3, (uint32_t)(vram_mask >> 32));
+	/* BAR4: 32-bit memory, not prefetchable, the shared pages. */
+	cfg_put32(c, PCI_BASE_ADDRESS_4, PCI_BASE_ADDRESS_SPACE_MEMORY |
+		  PCI_BASE_ADDRESS_MEM_TYPE_32);
+	cfg_put32(m, PCI_BASE_ADDRESS_4, ~(uint32_t)(FAKEGPU_SHM_SIZE - 1) &
+		  (uint32_t)PCI_BASE_ADDRESS_MEM_MASK);
 
 	/* MSI: 64-bit address, one vector, no per-vector mask. */
 	c[MSI_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSI;
@@ -347,6 +357,16 @@ static int fg_pci_region_info(void *opaque, uint32_t index, struct vfu_region_de
 		d->sparse[0].offset = 0;
 		d->sparse[0].size = p->vram_size;
 		break;
+	case VFIO_PCI_BAR4_REGION_INDEX:
+		d->size = FAKEGPU_SHM_SIZE;
+		d->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			   VFIO_REGION_INFO_FLAG_MMAP;
+		d->fd = p->vram_fd;
+		d->fd_offset = p->vram_size;
+		d->nr_sparse = 1;
+		d->sparse[0].offset = 0;
+		d->sparse[0].size = FAKEGPU_SHM_SIZE;
+		break;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		d->size = CFG_SIZE;
 		d->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
@@ -424,6 +444,11 @@ static int fg_pci_region_read(void *opaque, uint32_t index, uint64_t off,
 			return -EINVAL;
 		memcpy(buf, p->vram + off, count);
 		return 0;
+	case VFIO_PCI_BAR4_REGION_INDEX:
+		if (off >= FAKEGPU_SHM_SIZE || count > FAKEGPU_SHM_SIZE - off)
+			return -EINVAL;
+		memcpy(buf, p->vram + p->vram_size + off, count);
+		return 0;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return cfg_read(p, off, buf, count);
 	}
@@ -442,6 +467,11 @@ static int fg_pci_region_write(void *opaque, uint32_t index, uint64_t off,
 		if (off >= p->vram_size || count > p->vram_size - off)
 			return -EINVAL;
 		memcpy(p->vram + off, buf, count);
+		return 0;
+	case VFIO_PCI_BAR4_REGION_INDEX:
+		if (off >= FAKEGPU_SHM_SIZE || count > FAKEGPU_SHM_SIZE - off)
+			return -EINVAL;
+		memcpy(p->vram + p->vram_size + off, buf, count);
 		return 0;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return cfg_write(p, off, buf, count);
@@ -574,6 +604,7 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	}
 	p->profile = pr;
 	p->vram_size = (uint64_t)mb << 20;
+	p->mem_size = p->vram_size + FAKEGPU_SHM_SIZE;
 	p->heads = heads;
 	p->intx_fd = -1;
 	p->msi_fd = -1;
@@ -584,13 +615,13 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 
 	/* Sparse: pages only exist once written. */
 	p->vram_fd = memfd_create("fakegpu-vram", MFD_CLOEXEC);
-	if (p->vram_fd < 0 || ftruncate(p->vram_fd, (off_t)p->vram_size) != 0) {
+	if (p->vram_fd < 0 || ftruncate(p->vram_fd, (off_t)p->mem_size) != 0) {
 		fprintf(stderr, "fakegpu-device: cannot create %u MiB VRAM memfd: %s\n",
 			mb, strerror(errno));
 		fg_pci_free(p);
 		return NULL;
 	}
-	p->vram = mmap(NULL, p->vram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	p->vram = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       p->vram_fd, 0);
 	if (p->vram == MAP_FAILED) {
 		fprintf(stderr, "fakegpu-device: cannot map VRAM: %s\n", strerror(errno));
@@ -601,6 +632,7 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	ec.heads = heads;
 	ec.vram_size = p->vram_size;
 	ec.vram = p->vram;
+	ec.shm = p->vram + p->vram_size;
 	ec.modes = cfg->modes;
 	ec.num_modes = cfg->num_modes;
 	p->engine = fg_engine_new(&ec, fg_pci_engine_irq, p);
@@ -621,7 +653,7 @@ void fg_pci_free(struct fg_pci *p)
 	if (p->engine)
 		fg_engine_free(p->engine);
 	if (p->vram != MAP_FAILED)
-		munmap(p->vram, p->vram_size);
+		munmap(p->vram, p->mem_size);
 	if (p->vram_fd >= 0)
 		close(p->vram_fd);
 	free(p);

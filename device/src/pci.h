@@ -9,8 +9,9 @@
  *
  * Regions (vfio-pci indices): 0 = BAR0 registers (FAKEGPU_MMIO_SIZE, R/W,
  * socket only), 2 = BAR2/3 VRAM (R/W/MMAP, sparse mmap cap covering all of
- * it, memfd passed in the GET_REGION_INFO reply), 7 = config space (256
- * bytes). The others exist with size 0.
+ * it, memfd passed in the GET_REGION_INFO reply), 4 = BAR4 shared pages
+ * (FAKEGPU_SHM_SIZE, R/W/MMAP, the same memfd at offset VRAM size), 7 =
+ * config space (256 bytes). The others exist with size 0.
  *
  * BAR0 access rules over the socket:
  *   - 4 bytes at a 4-aligned offset: one register (fg_engine_read/write);
