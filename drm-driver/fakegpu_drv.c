@@ -476,6 +476,7 @@ static int fakegpu_pm_resume(struct device *d)
 	for (i = 0; i < fdev->caps.num_heads; i++)
 		fakegpu_head_shadow_forget(&fdev->heads[i]);
 	mutex_unlock(&fdev->hw_lock);
+	fakegpu_shm_resume(fdev);
 
 	return drm_mode_config_helper_resume(dev);
 }

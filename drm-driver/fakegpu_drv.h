@@ -11,6 +11,8 @@
  *   fakegpu_irq.c  interrupt handler, vblank enable/disable, flip-event
  *                  completion, CRC entries, writeback completion, hotplug
  *                  work
+ *   fakegpu_shm.c  the shared pages (BAR4): status records, commit
+ *                  records, the device clock's offset
  */
 #ifndef FAKEGPU_DRV_H
 #define FAKEGPU_DRV_H
@@ -83,6 +85,18 @@ static inline bool fakegpu_caps_have_blend(const struct fakegpu_caps *caps)
 
 struct fakegpu_device;
 
+/* A head's record of the shared status page (fakegpu_shm_read_status()). */
+struct fakegpu_shm_status {
+	u32 frame;		/* HEAD_FRAME */
+	u64 vblank_ns;		/* device clock time of that frame's vblank, 0: none */
+	u32 latched;		/* commit number last latched or refused */
+	u32 status;		/* HEAD_STATUS */
+	u32 error_code;
+	u32 crc, crc_frame;
+	u32 wb_status;
+	u32 wb_count, refused, hotplug;	/* event counts */
+};
+
 /* Registers of a head block that the shadow cache covers: up to the overlay's. */
 #define FAKEGPU_HEAD_SHADOW_REGS	(FAKEGPU_PLANE_BASE(FAKEGPU_PLANE_OVERLAY + 1) / 4)
 
@@ -129,8 +143,24 @@ struct fakegpu_head {
 	u32 last_frame;		/* last FRAME read, for a device that is gone */
 	bool frame_fresh;	/* last_frame read by this vblank interrupt */
 
+	/*
+	 * Shared pages: the commit record's SEQ and COMMIT number as this
+	 * driver wrote them, whether a record is being written (all three
+	 * under fdev->hw_lock); the commit number the waiting flip event
+	 * needs latched (event_lock); the status counts last handled
+	 * (interrupt handler only).
+	 */
+	u32 cm_seq, cm_commit;
+	bool cm_open;
+	u32 event_commit;
+	bool seen_valid;
+	u32 seen_frame, seen_wb, seen_refused, seen_hotplug;
+
 	/* Vblank timestamp model (fakegpu_crtc_get_vblank_timestamp). */
 	spinlock_t ts_lock;
+	/* Shared pages: the frame and its device vblank time, read together. */
+	u32 shm_frame;
+	u64 shm_vblank_ns;
 	u32 ts_refresh_mhz;	/* 0: no model, DRM takes the interrupt time */
 	bool ts_valid;
 	u32 ts_frame;		/* FRAME of the anchor */
@@ -165,6 +195,20 @@ struct fakegpu_device {
 
 	struct work_struct hotplug_work;
 	bool gone;			/* the ID register stopped reading MAGIC */
+
+	/*
+	 * Shared pages (fakegpu_shm.c): BAR4 mapped, NULL without; use_shm
+	 * once the device took them (set at probe, cleared only if a resume
+	 * fails). The device clock's offset from ktime (device - ktime, ns)
+	 * and the span of the read that measured it, under clk_lock.
+	 */
+	void *shm;
+	bool use_shm;
+	spinlock_t clk_lock;
+	bool clk_valid;
+	s64 clk_offset;
+	s64 clk_span;
+	struct delayed_work clk_work;
 
 	struct fakegpu_head heads[FAKEGPU_MAX_HEADS];
 };
@@ -220,11 +264,19 @@ static inline void fakegpu_head_wr(struct fakegpu_head *head, u32 reg, u32 val)
  * through this cache, which skips a write of the value the register holds.
  * Caller holds fdev->hw_lock and is inside drm_dev_enter().
  */
+void fakegpu_shm_cm_write(struct fakegpu_head *head, u32 reg, u32 val);
+u32 fakegpu_shm_commit(struct fakegpu_head *head, bool doorbell);
+
 static inline void fakegpu_head_wr_shadow(struct fakegpu_head *head, u32 reg, u32 val)
 {
 	unsigned int i = reg / 4;
 
 	lockdep_assert_held(&head->fdev->hw_lock);
+	/* With the shared pages the shadows are memory: no cache needed. */
+	if (head->fdev->use_shm) {
+		fakegpu_shm_cm_write(head, reg, val);
+		return;
+	}
 	if (WARN_ON_ONCE(i >= FAKEGPU_HEAD_SHADOW_REGS)) {
 		fakegpu_head_wr(head, reg, val);
 		return;
@@ -253,6 +305,20 @@ static inline void fakegpu_plane_wr(struct fakegpu_head *head, unsigned int plan
 	fakegpu_head_wr_shadow(head, FAKEGPU_PLANE_BASE(plane) + reg, val);
 }
 
+/*
+ * Commit the head's shadow registers: through the commit page with the
+ * shared pages (@doorbell: the head is off, or gamma/writeback registers
+ * were written for this commit), else the COMMIT register. Caller holds
+ * fdev->hw_lock and is inside drm_dev_enter().
+ */
+static inline void fakegpu_head_commit(struct fakegpu_head *head, bool doorbell)
+{
+	if (head->fdev->use_shm)
+		fakegpu_shm_commit(head, doorbell);
+	else
+		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+}
+
 bool fakegpu_hw_present(struct fakegpu_device *fdev);
 
 /* ---- fakegpu_kms.c ---------------------------------------------------- */
@@ -278,6 +344,14 @@ void fakegpu_head_arm_event(struct fakegpu_head *head,
 			    struct drm_pending_vblank_event *event, bool committed);
 void fakegpu_head_flush_event(struct fakegpu_head *head);
 void fakegpu_head_crc_vblank_ref(struct fakegpu_head *head, bool want);
+
+/* ---- fakegpu_shm.c ---------------------------------------------------- */
+
+int fakegpu_shm_init(struct fakegpu_device *fdev, bool msi);
+void fakegpu_shm_resume(struct fakegpu_device *fdev);
+bool fakegpu_shm_read_status(struct fakegpu_head *head, struct fakegpu_shm_status *st);
+int fakegpu_shm_wait_latched(struct fakegpu_head *head, u64 timeout_us);
+bool fakegpu_shm_dev_to_ktime(struct fakegpu_device *fdev, u64 dev_ns, ktime_t *t);
 
 /* CRC (debugfs crtc-N/crc), in fakegpu_irq.c next to the entry producer. */
 const char *const *fakegpu_crtc_get_crc_sources(struct drm_crtc *crtc,

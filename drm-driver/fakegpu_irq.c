@@ -94,6 +94,20 @@ u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc)
 {
 	struct fakegpu_head *head = crtc_to_head(crtc);
 
+	if (head->fdev->use_shm) {
+		struct fakegpu_shm_status st;
+		unsigned long flags;
+
+		/* The frame and its vblank time, together for the timestamp. */
+		if (fakegpu_shm_read_status(head, &st)) {
+			spin_lock_irqsave(&head->ts_lock, flags);
+			head->shm_frame = st.frame;
+			head->shm_vblank_ns = st.vblank_ns;
+			spin_unlock_irqrestore(&head->ts_lock, flags);
+			WRITE_ONCE(head->last_frame, st.frame);
+		}
+		return READ_ONCE(head->last_frame);
+	}
 	if (!crtc->dev->max_vblank_count || READ_ONCE(head->fdev->gone) ||
 	    READ_ONCE(head->frame_fresh))
 		return READ_ONCE(head->last_frame);
@@ -183,6 +197,24 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 	unsigned long flags;
 	u32 frame;
 	s32 n;
+
+	if (head->fdev->use_shm) {
+		u64 vblank_ns;
+
+		/*
+		 * The device's own vblank time of the frame the counter just
+		 * read: exact, whenever the interrupt arrives.
+		 */
+		spin_lock_irqsave(&head->ts_lock, flags);
+		vblank_ns = head->shm_vblank_ns;
+		spin_unlock_irqrestore(&head->ts_lock, flags);
+		if (!vblank_ns || !fakegpu_shm_dev_to_ktime(head->fdev, vblank_ns, &ts))
+			return false;
+		/* The offset's error may put it a little in the future. */
+		*vblank_time = ktime_after(ts, now) ? now : ts;
+		*max_error = 0;
+		return true;
+	}
 
 	spin_lock_irqsave(&head->ts_lock, flags);
 	/* Anchor on a real vblank interrupt, not on a query before the first. */
@@ -287,6 +319,8 @@ void fakegpu_head_arm_event(struct fakegpu_head *head,
 		}
 		head->event = event;
 		head->event_vblanks = 0;
+		/* Shared pages: the commit just written is the one to latch. */
+		head->event_commit = head->cm_commit;
 	}
 	spin_unlock_irqrestore(&dev->event_lock, flags);
 }
@@ -322,23 +356,13 @@ void fakegpu_head_flush_event(struct fakegpu_head *head)
  * reference is held while a CRC source is set and the head is on, so that
  * the stream does not stop when the vblank core's off-delay expires.
  */
-static void fakegpu_head_crc(struct fakegpu_head *head)
+static void fakegpu_head_crc_entry(struct fakegpu_head *head, u32 frame, u32 crc)
 {
 	struct drm_crtc *crtc = &head->crtc;
-	u32 frame, again, crc, behind;
+	u32 behind;
 	u64 seq;
 
-	frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
 	if (frame == READ_ONCE(head->last_crc_frame))
-		return;
-	crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
-	/* A vblank between the two reads pairs a CRC with the wrong frame. */
-	again = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
-	if (again != frame) {
-		frame = again;
-		crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
-	}
-	if (frame == ~0u && !fakegpu_hw_present(head->fdev))
 		return;
 	WRITE_ONCE(head->last_crc_frame, frame);
 
@@ -357,6 +381,37 @@ static void fakegpu_head_crc(struct fakegpu_head *head)
 		}
 	}
 	drm_crtc_add_crc_entry(crtc, true, (u32)seq, &crc);
+}
+
+static void fakegpu_head_crc(struct fakegpu_head *head)
+{
+	u32 frame, again, crc;
+
+	frame = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
+	if (frame == READ_ONCE(head->last_crc_frame))
+		return;
+	crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
+	/* A vblank between the two reads pairs a CRC with the wrong frame. */
+	again = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME);
+	if (again != frame) {
+		frame = again;
+		crc = fakegpu_head_rd(head, FAKEGPU_HEAD_CRC);
+	}
+	if (frame == ~0u && !fakegpu_hw_present(head->fdev))
+		return;
+	fakegpu_head_crc_entry(head, frame, crc);
+}
+
+/* A writeback job the device never completes is failed, not leaked. */
+static void fakegpu_head_wb_watchdog(struct fakegpu_head *head)
+{
+	if (head->has_wb && atomic_read(&head->wb_pending) > 0 &&
+	    ++head->wb_vblanks >= FAKEGPU_WB_MAX_VBLANKS) {
+		drm_err_ratelimited(head->crtc.dev, "head %u: writeback not completed after %u vblanks\n",
+				    head->index, head->wb_vblanks);
+		head->wb_vblanks = 0;
+		fakegpu_head_wb_cancel(head, -ETIMEDOUT);
+	}
 }
 
 static void fakegpu_head_vblank(struct fakegpu_head *head)
@@ -403,14 +458,7 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc(head);
-
-	if (head->has_wb && atomic_read(&head->wb_pending) > 0 &&
-	    ++head->wb_vblanks >= FAKEGPU_WB_MAX_VBLANKS) {
-		drm_err_ratelimited(dev, "head %u: writeback not completed after %u vblanks\n",
-				    head->index, head->wb_vblanks);
-		head->wb_vblanks = 0;
-		fakegpu_head_wb_cancel(head, -ETIMEDOUT);
-	}
+	fakegpu_head_wb_watchdog(head);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -469,9 +517,15 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 		ret = -ENODEV;
 		goto out;
 	}
-	if (enable)	/* do not report a CRC left from an earlier session */
-		WRITE_ONCE(head->last_crc_frame,
-			   fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME));
+	if (enable) {	/* do not report a CRC left from an earlier session */
+		struct fakegpu_shm_status st;
+
+		if (!fdev->use_shm)
+			WRITE_ONCE(head->last_crc_frame,
+				   fakegpu_head_rd(head, FAKEGPU_HEAD_CRC_FRAME));
+		else if (fakegpu_shm_read_status(head, &st))
+			WRITE_ONCE(head->last_crc_frame, st.crc_frame);
+	}
 	WRITE_ONCE(head->crc_enabled, enable);
 	if (head->hw_active) {
 		/*
@@ -483,7 +537,7 @@ int fakegpu_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 				       head->index);
 		fakegpu_head_wr_shadow(head, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE |
 				       (enable ? FAKEGPU_HEAD_CTRL_CRC : 0));
-		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+		fakegpu_head_commit(head, false);
 	}
 	fakegpu_head_crc_vblank_ref(head, enable && head->hw_active);
 	drm_dev_exit(idx);
@@ -495,10 +549,8 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Writeback completion                                                   */
 
-static void fakegpu_head_writeback(struct fakegpu_head *head)
+static void fakegpu_head_writeback(struct fakegpu_head *head, u32 status)
 {
-	u32 status = fakegpu_head_rd(head, FAKEGPU_HEAD_WB_STATUS);
-
 	head->wb_vblanks = 0;
 	/* A completion without a queued job must not reach the core (WARN). */
 	if (atomic_dec_if_positive(&head->wb_pending) < 0) {
@@ -514,6 +566,103 @@ static void fakegpu_head_writeback(struct fakegpu_head *head)
 		return;
 	}
 	drm_writeback_signal_completion(&head->wb, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shared pages: events from the status page                              */
+
+/* More completions than this in one interrupt: a device that lies. */
+#define FAKEGPU_SHM_MAX_WB_BATCH	4
+
+/* A vblank of a head whose status record is @st. */
+static void fakegpu_head_vblank_shm(struct fakegpu_head *head,
+				    const struct fakegpu_shm_status *st)
+{
+	struct drm_device *dev = head->crtc.dev;
+
+	spin_lock(&head->ts_lock);
+	head->shm_frame = st->frame;
+	head->shm_vblank_ns = st->vblank_ns;
+	spin_unlock(&head->ts_lock);
+	WRITE_ONCE(head->last_frame, st->frame);
+	drm_crtc_handle_vblank(&head->crtc);
+
+	/*
+	 * LATCHED was read before the waiters woke: an event armed since
+	 * waits for a later commit number and is not completed here.
+	 */
+	spin_lock(&dev->event_lock);
+	if (head->event) {
+		if ((s32)(st->latched - head->event_commit) >= 0) {
+			fakegpu_head_complete_event(head);
+		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
+			drm_err_ratelimited(dev, "head %u: commit %u not latched after %u vblanks (device at %u), completing the flip anyway\n",
+					    head->index, head->event_commit,
+					    head->event_vblanks, st->latched);
+			fakegpu_head_complete_event(head);
+		}
+	}
+	spin_unlock(&dev->event_lock);
+
+	if (READ_ONCE(head->crc_enabled))
+		fakegpu_head_crc_entry(head, st->crc_frame, st->crc);
+	fakegpu_head_wb_watchdog(head);
+}
+
+/*
+ * One head's events: the counts in its status record that changed since the
+ * last interrupt. Interrupt handler only (the seen_* fields are its own).
+ */
+static void fakegpu_head_shm_irq(struct fakegpu_head *head, u32 mask, bool *hotplug)
+{
+	struct fakegpu_shm_status st;
+	unsigned int i = head->index, n;
+
+	if (!fakegpu_shm_read_status(head, &st))
+		return;		/* being rewritten: the next interrupt sees it */
+	if (!head->seen_valid) {
+		head->seen_valid = true;
+		head->seen_frame = st.frame;
+		head->seen_wb = st.wb_count;
+		head->seen_refused = st.refused;
+		head->seen_hotplug = st.hotplug;
+	}
+	if (st.hotplug != head->seen_hotplug) {
+		head->seen_hotplug = st.hotplug;
+		if (mask & FAKEGPU_IRQ_HOTPLUG(i))
+			*hotplug = true;
+	}
+	if (st.refused != head->seen_refused) {
+		head->seen_refused = st.refused;
+		drm_err_ratelimited(&head->fdev->drm, "head %u: device refused a commit (error code %u)\n",
+				    i, st.error_code);
+		/* A refused commit never latches: its writeback never comes. */
+		if (head->has_wb)
+			fakegpu_head_wb_cancel(head, -EIO);
+	}
+	if (st.wb_count != head->seen_wb) {
+		n = min_t(u32, st.wb_count - head->seen_wb, FAKEGPU_SHM_MAX_WB_BATCH);
+		head->seen_wb = st.wb_count;
+		while (head->has_wb && n--)
+			fakegpu_head_writeback(head, st.wb_status);
+	}
+	if (st.frame != head->seen_frame) {
+		head->seen_frame = st.frame;
+		if (mask & FAKEGPU_IRQ_VBLANK(i))
+			fakegpu_head_vblank_shm(head, &st);
+	}
+}
+
+static void fakegpu_shm_irq(struct fakegpu_device *fdev)
+{
+	u32 mask = READ_ONCE(fdev->irq_mask);
+	bool hotplug = false;
+	unsigned int i;
+
+	for (i = 0; i < fdev->caps.num_heads; i++)
+		fakegpu_head_shm_irq(&fdev->heads[i], mask, &hotplug);
+	if (hotplug)
+		schedule_work(&fdev->hotplug_work);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -540,6 +689,12 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 	u32 status, mask;
 	unsigned int i;
 
+	/* MSI only (never shared): every interrupt is ours. */
+	if (READ_ONCE(fdev->use_shm)) {
+		fakegpu_shm_irq(fdev);
+		return IRQ_HANDLED;
+	}
+
 	status = fakegpu_rd(fdev, FAKEGPU_REG_IRQ_STATUS);
 	if (!status)
 		return IRQ_NONE;	/* shared INTx: not ours */
@@ -560,7 +715,7 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 		struct fakegpu_head *head = &fdev->heads[i];
 
 		if (status & FAKEGPU_IRQ_WRITEBACK(i))
-			fakegpu_head_writeback(head);
+			fakegpu_head_writeback(head, fakegpu_head_rd(head, FAKEGPU_HEAD_WB_STATUS));
 		if (status & FAKEGPU_IRQ_ERROR(i)) {
 			drm_err_ratelimited(&fdev->drm, "head %u: device refused a commit (error code %u)\n",
 					    i, fakegpu_head_rd(head, FAKEGPU_HEAD_ERROR_CODE));
@@ -619,6 +774,7 @@ int fakegpu_irq_init(struct fakegpu_device *fdev)
 	struct drm_device *dev = &fdev->drm;
 	u32 set = 0;
 	unsigned int i;
+	bool msi;
 	int ret;
 
 	INIT_WORK(&fdev->hotplug_work, fakegpu_hotplug_work_func);
@@ -634,6 +790,7 @@ int fakegpu_irq_init(struct fakegpu_device *fdev)
 	 * the INTx fallback works but is a performance cliff under vfio-user.
 	 */
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+	msi = ret >= 0;
 	if (ret < 0) {
 		drm_warn(dev, "MSI unavailable (%d), using INTx: QEMU's vfio-user client stops mapping BARs while INTx is pending, VRAM access will be slow\n",
 			 ret);
@@ -647,6 +804,11 @@ int fakegpu_irq_init(struct fakegpu_device *fdev)
 	fdev->irq = pci_irq_vector(pdev, 0);
 	if (fdev->irq < 0)
 		return fdev->irq;
+
+	/* Before the handler: it reads the status page from its first run. */
+	ret = fakegpu_shm_init(fdev, msi);
+	if (ret)
+		return ret;
 
 	/* Shared only matters for the INTx fallback. */
 	ret = devm_request_irq(&pdev->dev, fdev->irq, fakegpu_irq_handler,

@@ -237,6 +237,8 @@ int fakegpu_head_wait_latched(struct fakegpu_head *head, u64 timeout_us)
 {
 	u32 status;
 
+	if (head->fdev->use_shm)
+		return fakegpu_shm_wait_latched(head, timeout_us);
 	return read_poll_timeout(fakegpu_head_rd, status,
 				 !(status & FAKEGPU_HEAD_STATUS_PENDING) || status == ~0u,
 				 USEC_PER_MSEC, timeout_us, false, head,
@@ -384,7 +386,7 @@ static void fakegpu_cursor_helper_atomic_async_update(struct drm_plane *plane,
 			drm_dbg_driver(plane->dev, "head %u: commit still pending at cursor update\n",
 				       head->index);
 		fakegpu_plane_program(head, plane_to_hw(plane), cur);
-		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+		fakegpu_head_commit(head, false);
 		drm_dev_exit(idx);
 	}
 	mutex_unlock(&head->fdev->hw_lock);
@@ -483,7 +485,8 @@ static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_CURSOR);
 	if (head->has_overlay)
 		fakegpu_plane_hw_disable(head, FAKEGPU_PLANE_OVERLAY);
-	fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+	/* A head the device already has off has no vblank to take it at. */
+	fakegpu_head_commit(head, !head->hw_active);
 
 	/*
 	 * The device scans the old buffers out until its next vblank and the
@@ -600,6 +603,13 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 	}
 
 	if (drm_dev_enter(crtc->dev, &idx)) {
+		/*
+		 * Shared pages: a head that is off has no vblank, and gamma
+		 * and writeback go through registers that the commit must
+		 * find written: those commits ring the doorbell.
+		 */
+		bool doorbell = !head->hw_active || wb_state;
+
 		ctrl = FAKEGPU_HEAD_CTRL_ENABLE;
 		if (head->crc_enabled)
 			ctrl |= FAKEGPU_HEAD_CTRL_CRC;
@@ -613,8 +623,10 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		 * the LUT that the DRM state still holds.
 		 */
 		if (head->has_gamma && (crtc_state->color_mgmt_changed ||
-					drm_atomic_crtc_needs_modeset(crtc_state)))
+					drm_atomic_crtc_needs_modeset(crtc_state))) {
 			fakegpu_head_write_gamma(head, crtc_state->gamma_lut);
+			doorbell = true;
+		}
 		/*
 		 * One-shot: the COMMIT that captures WB_CTRL.ENABLE clears it in
 		 * the shadow (ABI 1.2), so a later commit (a flip, a CRC switch)
@@ -622,16 +634,21 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		 */
 		if (wb_state)
 			fakegpu_head_write_wb(head, wb_state);
-		fakegpu_head_wr(head, FAKEGPU_HEAD_COMMIT, 1);
+		fakegpu_head_commit(head, doorbell);
 		head->hw_active = true;
-		/*
-		 * One read back: it orders the posted writes before the event
-		 * is armed, and tells a vanished device (all-ones) from a live
-		 * one, whose event would otherwise wait for a vblank that
-		 * never comes.
-		 */
-		status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
-		committed = status != ~0u || fakegpu_hw_present(head->fdev);
+		if (head->fdev->use_shm) {
+			/* A flip is memory writes: nothing to order, nothing to read. */
+			committed = true;
+		} else {
+			/*
+			 * One read back: it orders the posted writes before
+			 * the event is armed, and tells a vanished device
+			 * (all-ones) from a live one, whose event would
+			 * otherwise wait for a vblank that never comes.
+			 */
+			status = fakegpu_head_rd(head, FAKEGPU_HEAD_STATUS);
+			committed = status != ~0u || fakegpu_hw_present(head->fdev);
+		}
 		drm_dev_exit(idx);
 	} else if (wb_state) {
 		/* Nothing will write the buffer: fail the job, do not leak it. */

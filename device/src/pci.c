@@ -79,6 +79,8 @@ struct fg_pci {
 	int err_fd, req_fd;		/* accepted, never signalled */
 	bool intx_masked, msi_masked, msi_pending;
 	uint64_t intx_count, msi_count, irq_dropped;
+	/* BAR0 accesses over the socket: every one is a round trip for a read. */
+	uint64_t bar0_reads, bar0_writes;
 };
 
 /* ---- config space ------------------------------------------------------- */
@@ -438,6 +440,7 @@ static int fg_pci_region_read(void *opaque, uint32_t index, uint64_t off,
 
 	switch (index) {
 	case VFIO_PCI_BAR0_REGION_INDEX:
+		p->bar0_reads++;
 		return mmio_read(p, off, buf, count);
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		if (off >= p->vram_size || count > p->vram_size - off)
@@ -462,6 +465,7 @@ static int fg_pci_region_write(void *opaque, uint32_t index, uint64_t off,
 
 	switch (index) {
 	case VFIO_PCI_BAR0_REGION_INDEX:
+		p->bar0_writes++;
 		return mmio_write(p, off, buf, count);
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		if (off >= p->vram_size || count > p->vram_size - off)
@@ -671,4 +675,6 @@ void fg_pci_status(const struct fg_pci *p, FILE *out)
 		(unsigned long long)p->msi_count, (unsigned long long)p->intx_count,
 		p->intx_masked ? " (masked)" : "",
 		(unsigned long long)p->irq_dropped);
+	fprintf(out, "bar0: reads %llu, writes %llu\n",
+		(unsigned long long)p->bar0_reads, (unsigned long long)p->bar0_writes);
 }

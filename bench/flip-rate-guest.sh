@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs IN THE GUEST for bench/flip-rate.sh: FRAMES RUNS.
+set -euo pipefail
+frames=$1 runs=$2
+bin=userspace-tests/build
+tr=/sys/kernel/tracing
+[ -d $tr/instances ] || mount -t tracefs nodev $tr
+bar0() { scripts/host-ctl status | sed -nE 's/^bar0: reads ([0-9]+), writes ([0-9]+)$/\1 \2/p'; }
+scripts/guest-load-module >/dev/null
+for shm in 0 1; do
+	rmmod fakegpu
+	modprobe fakegpu shm=$shm
+	for _ in $(seq 50); do ls /dev/dri/card* >/dev/null 2>&1 && break; sleep 0.1; done
+	path=registers
+	[ "$shm" = 1 ] && [ "$(dmesg | grep -c 'shared pages: vblank status')" -gt 0 ] && path="shared pages"
+	$bin/modeset-atomic --frames 20 >/dev/null 2>&1	# warm-up: TCG translates the path once
+	echo 0 >$tr/tracing_on
+	echo function_graph >$tr/current_tracer
+	echo 1 >$tr/max_graph_depth
+	echo fakegpu_irq_handler >$tr/set_graph_function
+	echo >$tr/trace
+	read -r r0 w0 < <(bar0)
+	echo 1 >$tr/tracing_on
+	hz_all=() miss_all=()
+	for k in $(seq "$runs"); do
+		line=$($bin/modeset-atomic --frames "$frames" 2>&1 | grep '^modeset-atomic: frames=' | tail -n1)
+		hz=$(sed -nE 's/.* hz=([0-9.]+).*/\1/p' <<<"$line")
+		miss=$(sed -nE 's/.* missed=([0-9]+) .*/\1/p' <<<"$line")
+		hz_all+=("${hz:-?}") miss_all+=("${miss:-?}")
+	done
+	echo 0 >$tr/tracing_on
+	read -r r1 w1 < <(bar0)
+	# Durations of the handler (us), one per interrupt.
+	cp $tr/trace "/src/out/bench-flip-rate-trace-shm$shm.txt"
+	durs=$(grep -E 'fakegpu_irq_handler' $tr/trace | grep -oE '[0-9]+\.[0-9]+ us' | sed 's/ us//' | sort -n)
+	echo nop >$tr/current_tracer
+	n=$(wc -l <<<"$durs")
+	pct() { sed -n "$(( ($1 * n + 99) / 100 ))p" <<<"$durs"; }
+	flips=$((runs * frames))
+	echo "$path (shm=$shm):"
+	echo "  flip rate per run (Hz): ${hz_all[*]}; missed vblanks per run: ${miss_all[*]}"
+	awk -v h="${hz_all[*]}" -v m="${miss_all[*]}" 'BEGIN {
+		n = split(h, a, " "); split(m, b, " "); s = 0; t = 0
+		for (i = 1; i <= n; i++) { s += a[i]; t += b[i] }
+		printf "  mean %.2f Hz (%.2f %% of 60 Hz), %d missed in all\n", s / n, s / n / 60 * 100, t }'
+	awk -v r=$((r1 - r0)) -v w=$((w1 - w0)) -v f=$flips 'BEGIN {
+		printf "  BAR0 over the socket: %.2f reads and %.2f writes per flip (%d reads, %d writes)\n", r / f, w / f, r, w }'
+	if [ "$n" -gt 0 ] && [ -n "$durs" ]; then
+		echo "  interrupt handler: $n calls, p50 $(pct 50) us, p99 $(pct 99) us, max $(tail -n1 <<<"$durs") us"
+	else
+		echo "  interrupt handler: no trace (function_graph unavailable?)"
+	fi
+done
