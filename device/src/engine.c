@@ -666,10 +666,11 @@ static int head_of(const struct fg_engine *e, uint32_t offset, uint32_t *rel)
 	return (int)hi;
 }
 
-static uint32_t read_head(struct fg_engine *e, unsigned int hi, uint32_t off)
+/* Value of head @hi's register at head offset @off, without read side effects. */
+static uint32_t peek_head(const struct fg_engine *e, unsigned int hi, uint32_t off)
 {
-	struct head *h = &e->head[hi];
-	uint32_t *reg;
+	const struct head *h = &e->head[hi];
+	const uint32_t *reg;
 
 	if (off >= FAKEGPU_EDID_WINDOW && off < FAKEGPU_EDID_WINDOW + FAKEGPU_EDID_MAX) {
 		uint32_t i = off - FAKEGPU_EDID_WINDOW, v = 0;
@@ -694,7 +695,6 @@ static uint32_t read_head(struct fg_engine *e, unsigned int hi, uint32_t off)
 	case FAKEGPU_HEAD_VBLANK_AGE: {
 		uint64_t now;
 
-		h->age_frame = h->frame;
 		if (!h->active.enabled || !h->have_vblank)
 			return UINT32_MAX;
 		now = e->clock_ns(e->clock_opaque);
@@ -715,16 +715,12 @@ static uint32_t read_head(struct fg_engine *e, unsigned int hi, uint32_t off)
 		return h->connected ? FG_EDID_BLOCK : 0;
 	case FAKEGPU_HEAD_GAMMA_INDEX:
 		return h->gamma_index;
-	case FAKEGPU_HEAD_GAMMA_DATA: {
-		uint32_t v = h->shadow.gamma_lut[h->gamma_index];
-
-		h->gamma_index = (h->gamma_index + 1) % FAKEGPU_GAMMA_SIZE;
-		return v;
-	}
+	case FAKEGPU_HEAD_GAMMA_DATA:
+		return h->shadow.gamma_lut[h->gamma_index];
 	case FAKEGPU_HEAD_WB_STATUS:
 		return h->wb_status;
 	}
-	reg = shadow_reg(h, off);
+	reg = shadow_reg((struct head *)h, off);	/* a lookup: nothing written */
 	return reg ? *reg : 0;
 }
 
@@ -793,7 +789,7 @@ static void write_head(struct fg_engine *e, unsigned int hi, uint32_t off,
 	*reg = value;
 }
 
-uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
+uint32_t fg_engine_peek(const struct fg_engine *e, uint32_t offset)
 {
 	uint32_t rel;
 	int hi;
@@ -821,19 +817,43 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 	case FAKEGPU_REG_SCRATCH:	return e->scratch;
 	case FAKEGPU_REG_ERROR_COUNT:	return e->error_count;
 	case FAKEGPU_REG_SHM_CTRL:	return e->shm_on ? FAKEGPU_SHM_CTRL_ENABLE : 0;
-	case FAKEGPU_REG_CLOCK_LO: {
-		uint64_t now = e->clock_ns(e->clock_opaque);
-
-		e->clock_hi = (uint32_t)(now >> 32);
-		return (uint32_t)now;
-	}
+	/* Without the read side effect of keeping the high half. */
+	case FAKEGPU_REG_CLOCK_LO:	return (uint32_t)e->clock_ns(e->clock_opaque);
 	case FAKEGPU_REG_CLOCK_HI:	return e->clock_hi;
 	}
 	hi = head_of(e, offset, &rel);
 	if (hi < 0)
 		return 0;
-	e->head[hi].reg_reads++;
-	return read_head(e, (unsigned int)hi, rel);
+	return peek_head(e, (unsigned int)hi, rel);
+}
+
+uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
+{
+	uint32_t v, rel;
+	struct head *h;
+	int hi;
+
+	if (offset == FAKEGPU_REG_CLOCK_LO) {
+		uint64_t now = e->clock_ns(e->clock_opaque);
+
+		e->clock_hi = (uint32_t)(now >> 32);	/* for the CLOCK_HI read */
+		return (uint32_t)now;
+	}
+	v = fg_engine_peek(e, offset);
+
+	if (offset >= FAKEGPU_MMIO_SIZE || offset % 4)
+		return 0;
+	hi = head_of(e, offset, &rel);
+	if (hi < 0)
+		return v;
+	h = &e->head[hi];
+	h->reg_reads++;
+	/* The read side effects. */
+	if (rel == FAKEGPU_HEAD_VBLANK_AGE)
+		h->age_frame = h->frame;
+	else if (rel == FAKEGPU_HEAD_GAMMA_DATA)
+		h->gamma_index = (h->gamma_index + 1) % FAKEGPU_GAMMA_SIZE;
+	return v;
 }
 
 void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)

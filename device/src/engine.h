@@ -68,6 +68,12 @@ void fg_engine_free(struct fg_engine *e);
 
 /* BAR0 access: offset < FAKEGPU_MMIO_SIZE, 4-byte aligned (caller checks). */
 uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset);
+/*
+ * The value fg_engine_read() would return, without its side effects
+ * (GAMMA_DATA's index increment, VBLANK_AGE's capture into AGE_FRAME, the
+ * reg_reads count): for sub-register reads, which have none.
+ */
+uint32_t fg_engine_peek(const struct fg_engine *e, uint32_t offset);
 void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value);
 /* Level of the interrupt line (IRQ_STATUS & IRQ_MASK != 0), for INTx. */
 bool fg_engine_irq_pending(const struct fg_engine *e);

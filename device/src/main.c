@@ -11,6 +11,7 @@
  * signalfd for SIGTERM/SIGINT (clean exit, sockets unlinked).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -120,11 +121,23 @@ static void cleanup(struct device *d)
 		unlink(d->pidfile);
 }
 
+/* The pidfile is opened without following a symlink at @path. */
 static int write_pidfile(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	bool ok;
 
-	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+	if (fd < 0 && errno == ELOOP) {
+		fprintf(stderr, "fakegpu-device: pidfile %s is a symbolic link; not following it "
+			"(remove it, or give the path it points to)\n", path);
+		return -1;
+	}
+	ok = fd >= 0 && write(fd, buf, (size_t)len) == len;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (!ok) {
 		fprintf(stderr, "fakegpu-device: cannot write pidfile %s: %s\n",
 			path, strerror(errno));
 		return -1;

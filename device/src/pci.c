@@ -12,6 +12,7 @@
 #include "pci.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include <stdlib.h>
@@ -192,9 +193,14 @@ static int cfg_write(struct fg_pci *p, uint64_t off, const uint8_t *buf, uint32_
 static void signal_fd(struct fg_pci *p, int fd)
 {
 	uint64_t one = 1;
+	ssize_t n = write(fd, &one, sizeof(one));
 
-	if (write(fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-		p->irq_dropped++;	/* counter saturated or fd broken */
+	/*
+	 * EAGAIN: the counter cannot take one more, so it is not zero: the
+	 * interrupt is still pending for the reader, nothing is lost.
+	 */
+	if (n != (ssize_t)sizeof(one) && !(n < 0 && errno == EAGAIN))
+		p->irq_dropped++;	/* fd broken */
 }
 
 static bool intx_allowed(const struct fg_pci *p)
@@ -252,6 +258,30 @@ static void irq_reset(struct fg_pci *p, bool drop_fds)
 	p->msi_pending = false;
 }
 
+/*
+ * Keep the client's eventfd set->fds[0] (if any) in @slot, instead of the one
+ * there. It is made non-blocking: a write to an eventfd whose counter is at
+ * its maximum blocks otherwise, and the client chooses the counter. QEMU, the
+ * reader, creates its eventfds non-blocking anyway (the flag belongs to the
+ * open file, which the client shares).
+ */
+static int keep_eventfd(int *slot, struct vfu_irq_set *set)
+{
+	int fl;
+
+	if (set->nfds) {
+		fl = fcntl(set->fds[0], F_GETFL);
+		if (fl < 0 || fcntl(set->fds[0], F_SETFL, fl | O_NONBLOCK) != 0)
+			return -errno;
+	}
+	close_fd(slot);
+	if (set->nfds) {
+		*slot = set->fds[0];
+		set->fds[0] = -1;
+	}
+	return 0;
+}
+
 static bool bool_set(const struct vfu_irq_set *set)
 {
 	/* Only one vector per index here, so bools[0] decides. */
@@ -263,13 +293,10 @@ static int set_intx(struct fg_pci *p, struct vfu_irq_set *set)
 	switch (set->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		if (set->flags & VFIO_IRQ_SET_DATA_EVENTFD) {
-			close_fd(&p->intx_fd);
 			p->intx_masked = false;
-			if (set->nfds) {
-				p->intx_fd = set->fds[0];
-				set->fds[0] = -1;
-			}
-		} else if (set->count == 0) {
+			return keep_eventfd(&p->intx_fd, set);
+		}
+		if (set->count == 0) {
 			close_fd(&p->intx_fd);
 			p->intx_masked = false;
 		} else if (bool_set(set)) {
@@ -302,14 +329,11 @@ static int set_msi(struct fg_pci *p, struct vfu_irq_set *set)
 	switch (set->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		if (set->flags & VFIO_IRQ_SET_DATA_EVENTFD) {
-			close_fd(&p->msi_fd);
 			p->msi_masked = false;
 			p->msi_pending = false;
-			if (set->nfds) {
-				p->msi_fd = set->fds[0];
-				set->fds[0] = -1;
-			}
-		} else if (set->count == 0) {
+			return keep_eventfd(&p->msi_fd, set);
+		}
+		if (set->count == 0) {
 			close_fd(&p->msi_fd);
 			p->msi_masked = false;
 			p->msi_pending = false;
@@ -403,7 +427,8 @@ static int mmio_read(struct fg_pci *p, uint64_t off, uint8_t *buf, uint32_t coun
 		return 0;
 	}
 	if ((count == 1 || count == 2) && off % count == 0) {
-		uint32_t v = fg_engine_read(p->engine, (uint32_t)(off & ~3ull));
+		/* Bytes of the register, without its read side effects. */
+		uint32_t v = fg_engine_peek(p->engine, (uint32_t)(off & ~3ull));
 
 		v >>= 8 * (off & 3);
 		memcpy(buf, &v, count);
@@ -528,15 +553,10 @@ static int fg_pci_set_irqs(void *opaque, struct vfu_irq_set *set)
 		int *slot = set->index == VFIO_PCI_ERR_IRQ_INDEX ? &p->err_fd : &p->req_fd;
 
 		/* Unmaskable: the transport only lets TRIGGER through. */
-		if (set->flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (set->flags & VFIO_IRQ_SET_DATA_EVENTFD)
+			return keep_eventfd(slot, set);
+		if (set->count == 0)
 			close_fd(slot);
-			if (set->nfds) {
-				*slot = set->fds[0];
-				set->fds[0] = -1;
-			}
-		} else if (set->count == 0) {
-			close_fd(slot);
-		}
 		return 0;
 	}
 	}
@@ -590,6 +610,7 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	unsigned int heads = cfg->heads ? cfg->heads : pr->heads;
 	struct fg_engine_config ec;
 	struct fg_pci *p;
+	off_t memfd_size;
 
 	if (mb < (FAKEGPU_VRAM_MIN >> 20) || mb > FAKEGPU_VRAM_MAX_MB || (mb & (mb - 1))) {
 		fprintf(stderr, "fakegpu-device: VRAM size %u MiB invalid: a power of two from %u to %u\n",
@@ -617,9 +638,15 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	p->vram_fd = -1;
 	p->vram = MAP_FAILED;
 
-	/* Sparse: pages only exist once written. */
-	p->vram_fd = memfd_create("fakegpu-vram", MFD_CLOEXEC);
-	if (p->vram_fd < 0 || ftruncate(p->vram_fd, (off_t)p->mem_size) != 0) {
+	/*
+	 * Sparse: pages only exist once written. The client gets this fd
+	 * read-write (GET_REGION_INFO): sealed at its size, so that it cannot
+	 * shrink the file under the device's own mapping (SIGBUS here).
+	 */
+	memfd_size = (off_t)p->mem_size;
+	p->vram_fd = memfd_create("fakegpu-vram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (p->vram_fd < 0 || ftruncate(p->vram_fd, memfd_size) != 0 ||
+	    fcntl(p->vram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
 		fprintf(stderr, "fakegpu-device: cannot create %u MiB VRAM memfd: %s\n",
 			mb, strerror(errno));
 		fg_pci_free(p);

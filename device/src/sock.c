@@ -20,7 +20,7 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa,
 		       const char *who)
 {
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	if (lstat(path, &st) != 0)
 		return 0;
@@ -29,19 +29,25 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa,
 			who, path);
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a live server with a full backlog must not hold us up. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		fprintf(stderr, "fakegpu-device: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
-		close(fd);
+	err = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
+	close(fd);
+	if (err == 0 || err == EAGAIN) {
 		fprintf(stderr, "fakegpu-device: %s %s is in use by a running server (another fakegpu-device?)\n",
 			who, path);
 		return -1;
 	}
-	close(fd);
-	/* Nobody answers: left over from a process that died. */
+	if (err != ECONNREFUSED) {
+		fprintf(stderr, "fakegpu-device: %s %s: cannot tell whether it is stale (connect: %s); not touching it\n",
+			who, path, strerror(err));
+		return -1;
+	}
+	/* Nobody listens: left over from a process that died. */
 	if (unlink(path) != 0 && errno != ENOENT) {
 		fprintf(stderr, "fakegpu-device: cannot remove stale %s %s: %s\n",
 			who, path, strerror(errno));

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <linux/vfio.h>
 #include <poll.h>
@@ -23,13 +24,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "vfio-user messages are in host byte order; this code assumes little endian"
 #endif
-
-#define SEND_TIMEOUT_MS	5000
 
 struct vfu_dma {
 	uint64_t iova, size, offset;
@@ -65,6 +65,7 @@ struct vfu_server {
 	/* Reply under construction. */
 	uint8_t *tx;
 	int tx_fd;			/* fd to send with the reply, borrowed */
+	char send_error[128];		/* why the last reply could not be sent */
 
 	/* Statistics (status lines). */
 	uint64_t connects, msgs, errors, rejected_clients;
@@ -153,6 +154,7 @@ static void drop_client(struct vfu_server *s, const char *why)
 		close(s->client_fd);
 		s->client_fd = -1;
 	}
+	s->send_error[0] = '\0';
 	vfu_session_reset(s);
 }
 
@@ -246,9 +248,22 @@ void vfu_accept(struct vfu_server *s)
 	fprintf(stderr, "fakegpu-device: vfio-user client connected\n");
 }
 
-/* Send a whole message; waits (bounded) when the socket buffer is full. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Send a whole message; waits while the socket buffer is full, at most
+ * VFU_SEND_TIMEOUT_MS for the whole message. -1 (why in s->send_error): the
+ * connection is to be closed.
+ */
 static int send_all(struct vfu_server *s, const uint8_t *buf, size_t len, int fd)
 {
+	int64_t deadline = now_ms() + VFU_SEND_TIMEOUT_MS;
 	size_t done = 0;
 	bool fd_sent = fd < 0;
 
@@ -281,14 +296,24 @@ static int send_all(struct vfu_server *s, const uint8_t *buf, size_t len, int fd
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd p = { .fd = s->client_fd, .events = POLLOUT };
-			int r = poll(&p, 1, SEND_TIMEOUT_MS);
+			int64_t left = deadline - now_ms();
+			int r = left > 0 ? poll(&p, 1, (int)left) : 0;
 
+			if (r < 0 && errno == EINTR)
+				continue;
 			if (r > 0 && !(p.revents & (POLLERR | POLLHUP)))
 				continue;
-			if (r == 0)
-				fprintf(stderr, "fakegpu-device: vfio-user client does not read its replies\n");
-			return -1;
+			if (r == 0) {
+				snprintf(s->send_error, sizeof(s->send_error),
+					 "it does not read its replies: %zu of %zu bytes taken in %u ms",
+					 done, len, VFU_SEND_TIMEOUT_MS);
+				return -1;
+			}
+			if (r > 0)
+				errno = EPIPE;
 		}
+		snprintf(s->send_error, sizeof(s->send_error), "cannot send a reply: %s",
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -329,264 +354,59 @@ static int send_reply(struct vfu_server *s, const struct vfu_hdr *req,
 	return send_all(s, s->tx, h.size, fd);
 }
 
-/* ---- VERSION: a small JSON reader for the capabilities object ------------ */
-
-struct json {
-	const char *p, *end;
-	int depth;
-};
+/* ---- VERSION: the client's capabilities (JSON) ------------------------------ */
 
 struct caps {
 	bool has_max_fds, has_max_xfer, has_max_dma;
 	uint64_t max_fds, max_xfer, max_dma;
 };
 
+/* Containers (objects and arrays) nested deeper than this are refused. */
 #define JSON_MAX_DEPTH 16
 
-static void j_ws(struct json *j)
+/* Optional field @key of object @o: absent, or a non-negative integer. */
+static bool cap_uint(struct json_object *o, const char *key, bool *has, uint64_t *v)
 {
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-				 *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
+	struct json_object *f;
 
-static bool j_lit(struct json *j, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+	if (!json_object_object_get_ex(o, key, &f))
+		return true;
+	/* json-c keeps integers as int64 or, above INT64_MAX, as uint64. */
+	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
 		return false;
-	j->p += n;
+	*has = true;
+	*v = json_object_get_uint64(f);
 	return true;
 }
 
-/* String: returns the raw (undecoded) contents in *s, length *len. */
-static bool j_string(struct json *j, const char **s, size_t *len)
-{
-	if (j->p >= j->end || *j->p != '"')
-		return false;
-	j->p++;
-	*s = j->p;
-	while (j->p < j->end) {
-		unsigned char c = (unsigned char)*j->p;
-
-		if (c == '"') {
-			*len = (size_t)(j->p - *s);
-			j->p++;
-			return true;
-		}
-		if (c < 0x20)
-			return false;
-		if (c == '\\') {
-			j->p++;
-			if (j->p >= j->end)
-				return false;
-			if (*j->p == 'u') {
-				for (int i = 1; i <= 4; i++) {
-					if (j->p + i >= j->end || !strchr("0123456789abcdefABCDEF", j->p[i]) ||
-					    j->p[i] == '\0')
-						return false;
-				}
-				j->p += 4;
-			} else if (!strchr("\"\\/bfnrt", *j->p) || *j->p == '\0') {
-				return false;
-			}
-		}
-		j->p++;
-	}
-	return false;
-}
-
-/* Number; *is_uint and *v set when it is a plain non-negative integer. */
-static bool j_number(struct json *j, uint64_t *v, bool *is_uint)
-{
-	const char *start = j->p;
-	uint64_t acc = 0;
-	bool overflow = false;
-
-	*is_uint = true;
-	if (j->p < j->end && *j->p == '-') {
-		*is_uint = false;
-		j->p++;
-	}
-	if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-		return false;
-	if (*j->p == '0' && j->p + 1 < j->end && j->p[1] >= '0' && j->p[1] <= '9')
-		return false;
-	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-		unsigned d = (unsigned)(*j->p - '0');
-
-		if (acc > (UINT64_MAX - d) / 10)
-			overflow = true;
-		else
-			acc = acc * 10 + d;
-		j->p++;
-	}
-	if (j->p < j->end && *j->p == '.') {
-		*is_uint = false;
-		j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return false;
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-		*is_uint = false;
-		j->p++;
-		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-			j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return false;
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	if (overflow)
-		*is_uint = false;
-	*v = acc;
-	return j->p > start;
-}
-
-static bool j_value(struct json *j, struct caps *caps, int level);
-
 /*
- * Object. level 0: the top-level object (looks for "capabilities"),
- * level 1: the capabilities object (records the fields we use), other: skip.
+ * The whole of @txt (@len bytes, no NUL) is one JSON object; "capabilities",
+ * when present, is an object whose fields we use are non-negative integers.
+ * 0, -EINVAL (malformed or not what the spec says), -ENOMEM.
  */
-static bool j_object(struct json *j, struct caps *caps, int level)
+static int parse_caps(const char *txt, size_t len, struct caps *caps)
 {
-	if (++j->depth > JSON_MAX_DEPTH)
-		return false;
-	j->p++;		/* '{' */
-	j_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		j->depth--;
-		return true;
-	}
-	for (;;) {
-		const char *key;
-		size_t klen;
-		int sub = -1;
-
-		j_ws(j);
-		if (!j_string(j, &key, &klen))
-			return false;
-		j_ws(j);
-		if (j->p >= j->end || *j->p != ':')
-			return false;
-		j->p++;
-		j_ws(j);
-
-#define KEY(k) (klen == sizeof(k) - 1 && memcmp(key, k, klen) == 0)
-		if (level == 0 && KEY("capabilities")) {
-			if (j->p >= j->end || *j->p != '{')
-				return false;
-			sub = 1;
-		} else if (level == 1 && (KEY("max_msg_fds") || KEY("max_data_xfer_size") ||
-					  KEY("max_dma_maps"))) {
-			uint64_t v;
-			bool is_uint;
-
-			if (!j_number(j, &v, &is_uint) || !is_uint)
-				return false;
-			if (KEY("max_msg_fds")) {
-				caps->has_max_fds = true;
-				caps->max_fds = v;
-			} else if (KEY("max_data_xfer_size")) {
-				caps->has_max_xfer = true;
-				caps->max_xfer = v;
-			} else {
-				caps->has_max_dma = true;
-				caps->max_dma = v;
-			}
-			goto next;
-		}
-#undef KEY
-		if (!j_value(j, caps, sub))
-			return false;
-next:
-		j_ws(j);
-		if (j->p >= j->end)
-			return false;
-		if (*j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (*j->p == '}') {
-			j->p++;
-			j->depth--;
-			return true;
-		}
-		return false;
-	}
-}
-
-static bool j_value(struct json *j, struct caps *caps, int level)
-{
-	const char *s;
-	size_t len;
-	uint64_t v;
-	bool is_uint;
-
-	j_ws(j);
-	if (j->p >= j->end)
-		return false;
-	switch (*j->p) {
-	case '{':
-		return j_object(j, caps, level);
-	case '[':
-		if (++j->depth > JSON_MAX_DEPTH)
-			return false;
-		j->p++;
-		j_ws(j);
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			j->depth--;
-			return true;
-		}
-		for (;;) {
-			if (!j_value(j, caps, -1))
-				return false;
-			j_ws(j);
-			if (j->p >= j->end)
-				return false;
-			if (*j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (*j->p == ']') {
-				j->p++;
-				j->depth--;
-				return true;
-			}
-			return false;
-		}
-	case '"':
-		return j_string(j, &s, &len);
-	case 't':
-		return j_lit(j, "true");
-	case 'f':
-		return j_lit(j, "false");
-	case 'n':
-		return j_lit(j, "null");
-	default:
-		return j_number(j, &v, &is_uint);
-	}
-}
-
-/* Whole document: one object, nothing but whitespace after it. */
-static bool parse_caps(const char *txt, size_t len, struct caps *caps)
-{
-	struct json j = { .p = txt, .end = txt + len };
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	struct json_object *root, *c;
+	int ret = -EINVAL;
 
 	memset(caps, 0, sizeof(*caps));
-	j_ws(&j);
-	if (j.p >= j.end || *j.p != '{')
-		return false;
-	if (!j_object(&j, caps, 0))
-		return false;
-	j_ws(&j);
-	return j.p == j.end;
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, txt, (int)len);
+	if (root && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_tokener_get_parse_end(tok) == len && json_object_is_type(root, json_type_object)) {
+		if (!json_object_object_get_ex(root, "capabilities", &c) ||
+		    (json_object_is_type(c, json_type_object) &&
+		     cap_uint(c, "max_msg_fds", &caps->has_max_fds, &caps->max_fds) &&
+		     cap_uint(c, "max_data_xfer_size", &caps->has_max_xfer, &caps->max_xfer) &&
+		     cap_uint(c, "max_dma_maps", &caps->has_max_dma, &caps->max_dma)))
+			ret = 0;
+	}
+	json_object_put(root);
+	json_tokener_free(tok);
+	return ret;
 }
 
 static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
@@ -594,7 +414,7 @@ static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
 {
 	struct caps caps;
 	uint16_t major, minor;
-	int n;
+	int n, ret;
 
 	if (s->negotiated) {
 		logv(s, "VERSION sent twice");
@@ -621,9 +441,10 @@ static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
 			logv(s, "VERSION capabilities not a NUL-terminated string");
 			return -EINVAL;
 		}
-		if (!parse_caps(txt, tlen - 1, &caps)) {
+		ret = parse_caps(txt, tlen - 1, &caps);
+		if (ret) {
 			logv(s, "VERSION capabilities are malformed JSON: %.200s", txt);
-			return -EINVAL;
+			return ret;
 		}
 	}
 	s->client_max_fds = caps.has_max_fds ?
@@ -1193,7 +1014,7 @@ void vfu_client_io(struct vfu_server *s)
 			return;
 		}
 		if (rx_advance(s, (size_t)n) != 0) {
-			drop_client(s, "protocol error");
+			drop_client(s, s->send_error[0] ? s->send_error : "protocol error");
 			return;
 		}
 	}

@@ -68,6 +68,13 @@ struct vfu_hdr {
 /* Largest message accepted: a REGION_WRITE of VFU_MAX_XFER bytes. */
 #define VFU_MAX_MSG		(VFU_HDR_SIZE + 16u + VFU_MAX_XFER)
 #define VFU_MAX_SPARSE		4u
+/*
+ * A reply must be taken by the client within this time, the whole message
+ * (up to VFU_MAX_MSG bytes) at once: the event loop waits for a client that
+ * lets its socket fill up, for this long and no longer, then the client is
+ * disconnected.
+ */
+#define VFU_SEND_TIMEOUT_MS	1000u
 
 /* A region as the device describes it (GET_REGION_INFO). */
 struct vfu_region_desc {

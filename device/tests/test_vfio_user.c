@@ -9,10 +9,15 @@
  * between the mmap'ed memfd and socket access, malformed messages of every
  * kind (each answered by an error reply or a closed connection, the server
  * then still serving a new client, no fd leaked), disconnects mid-message,
- * reconnect, and the command line.
+ * reconnect, the command line, the VERSION capabilities JSON, and what a
+ * hostile peer must not achieve: resize the VRAM memfd, block the device on
+ * a full eventfd or a slowly read reply, see sub-register reads change
+ * state, connect from another uid, or make the device write through a
+ * symlinked pidfile or take over a live socket.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
@@ -51,6 +56,7 @@ struct dev {
 	char dir[64];
 	char sock[128];
 	char ctl[128];
+	char log[128];		/* the device's stderr */
 };
 
 static char device_bin[PATH_MAX];
@@ -84,19 +90,43 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Start fakegpu-device with extra arguments (NULL-terminated). */
-static struct dev *dev_start_args(const char *profile, ...)
+/* Does file @path hold @text (waits up to @ms for it)? */
+static bool file_has(const char *path, const char *text, int ms)
 {
-	struct dev *d = calloc(1, sizeof(*d));
+	for (int waited = 0;; waited += 10) {
+		FILE *f = fopen(path, "re");
+		char *buf = NULL;
+		size_t cap = 0;
+		bool found = false;
+
+		/* NUL-delimited "lines": the whole file at once. */
+		if (f) {
+			found = getdelim(&buf, &cap, '\0', f) > 0 && strstr(buf, text);
+			free(buf);
+			fclose(f);
+		}
+		if (found)
+			return true;
+		if (waited >= ms)
+			return false;
+		usleep(10000);
+	}
+}
+
+static bool log_has(const struct dev *d, const char *text, int ms)
+{
+	return file_has(d->log, text, ms);
+}
+
+/*
+ * Run fakegpu-device on @d's paths with the extra arguments in @ap (NULL
+ * terminated). Returns once it has printed its "listening" line: both sockets
+ * then exist with their final mode and group.
+ */
+static void dev_spawn(struct dev *d, const char *profile, va_list ap)
+{
 	const char *argv[32];
 	int argc = 0;
-	va_list ap;
-
-	assert_non_null(d);
-	strcpy(d->dir, "/tmp/fgtest-XXXXXX");
-	assert_non_null(mkdtemp(d->dir));
-	snprintf(d->sock, sizeof(d->sock), "%s/fg.sock", d->dir);
-	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
 
 	argv[argc++] = device_bin;
 	argv[argc++] = "--socket";
@@ -105,38 +135,63 @@ static struct dev *dev_start_args(const char *profile, ...)
 	argv[argc++] = d->ctl;
 	argv[argc++] = "--profile";
 	argv[argc++] = profile;
-	va_start(ap, profile);
 	for (const char *a; (a = va_arg(ap, const char *)) && argc < 30;)
 		argv[argc++] = a;
-	va_end(ap);
 	argv[argc] = NULL;
 
 	d->pid = fork();
 	assert_true(d->pid >= 0);
 	if (d->pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int log = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
 
-		/* The device's messages are noise here unless asked for. */
-		if (null >= 0 && !getenv("FAKEGPU_TEST_VERBOSE")) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
+		/* The device's messages go to its log unless asked for. */
+		if (log >= 0) {
+			dup2(log, STDOUT_FILENO);
+			if (!getenv("FAKEGPU_TEST_VERBOSE"))
+				dup2(log, STDERR_FILENO);
 		}
 		execv(device_bin, (char *const *)argv);
 		perror("exec fakegpu-device");
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {
-		struct stat st;
-
-		if (stat(d->sock, &st) == 0 && S_ISSOCK(st.st_mode))
-			return d;
+		if (log_has(d, "fakegpu-device: listening on", 0))
+			return;
+		assert_int_equal(waitpid(d->pid, NULL, WNOHANG), 0);
 		usleep(10000);
 	}
-	fail_msg("fakegpu-device did not create %s", d->sock);
-	return NULL;
+	fail_msg("fakegpu-device did not start listening on %s", d->sock);
+}
+
+/* Start fakegpu-device with extra arguments (NULL-terminated). */
+static struct dev *dev_start_args(const char *profile, ...)
+{
+	struct dev *d = calloc(1, sizeof(*d));
+	va_list ap;
+
+	assert_non_null(d);
+	strcpy(d->dir, "/tmp/fgtest-XXXXXX");
+	assert_non_null(mkdtemp(d->dir));
+	snprintf(d->sock, sizeof(d->sock), "%s/fg.sock", d->dir);
+	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/device.log", d->dir);
+	va_start(ap, profile);
+	dev_spawn(d, profile, ap);
+	va_end(ap);
+	return d;
 }
 
 #define dev_start(profile) dev_start_args(profile, (const char *)NULL)
+
+/* Start a device again on the paths of @d (whose process is gone). */
+static void dev_respawn(struct dev *d, const char *profile, ...)
+{
+	va_list ap;
+
+	va_start(ap, profile);
+	dev_spawn(d, profile, ap);
+	va_end(ap);
+}
 
 static void dev_stop(struct dev *d)
 {
@@ -152,17 +207,61 @@ static void dev_stop(struct dev *d)
 	/* Clean exit unlinks both sockets. */
 	assert_int_not_equal(stat(d->sock, &st), 0);
 	assert_int_not_equal(stat(d->ctl, &st), 0);
+	unlink(d->log);
 	rmdir(d->dir);
 	free(d);
 }
 
-static struct vfuc *client(struct dev *d)
+/* Kill @d's process if it still runs (pid > 0) and remove its files. */
+static void dev_kill(struct dev *d)
+{
+	if (d->pid > 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+	}
+	unlink(d->sock);
+	unlink(d->ctl);
+	unlink(d->log);
+	rmdir(d->dir);
+}
+
+/*
+ * Stop a device that may be stuck: SIGTERM, and SIGKILL when it has not
+ * exited within @ms. Everything is cleaned up; returns true when it exited
+ * by itself with status 0.
+ */
+static bool dev_stop_within(struct dev *d, int ms)
+{
+	int status = 0;
+	bool clean = false;
+
+	kill(d->pid, SIGTERM);
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+			d->pid = -1;
+			break;
+		}
+		usleep(10000);
+	}
+	dev_kill(d);
+	free(d);
+	return clean;
+}
+
+/* A new client, negotiated with @caps_json (NULL: QEMU-like capabilities). */
+static struct vfuc *client_caps(struct dev *d, const char *caps_json)
 {
 	struct vfuc *c = vfuc_connect(d->sock, 2000);
 
 	assert_non_null(c);
-	assert_int_equal(vfuc_negotiate(c, NULL), 0);
+	assert_int_equal(vfuc_negotiate(c, caps_json), 0);
 	return c;
+}
+
+static struct vfuc *client(struct dev *d)
+{
+	return client_caps(d, NULL);
 }
 
 static int count_fds(pid_t pid)
@@ -225,11 +324,7 @@ static int test_teardown(void **state)
 		struct dev *fresh;
 
 		fprintf(stderr, "device unusable after the test: restarting it\n");
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, NULL, 0);
-		unlink(d->sock);
-		unlink(d->ctl);
-		rmdir(d->dir);
+		dev_kill(d);
 		fresh = dev_start("t4-1b");
 		*d = *fresh;
 		free(fresh);
@@ -1058,7 +1153,12 @@ static void test_reconnect(void **state)
 
 /* ---- command line ----------------------------------------------------------- */
 
-static int run_device(const char *const *args)
+/*
+ * Run the device with @args until it exits (it is expected to refuse to start:
+ * killed after 5 s, and then -1 is returned); its exit status otherwise. Its
+ * stderr goes to file @err (NULL: discarded).
+ */
+static int run_device_err(const char *const *args, const char *err)
 {
 	pid_t pid = fork();
 	int status;
@@ -1068,20 +1168,36 @@ static int run_device(const char *const *args)
 		const char *argv[16] = { device_bin };
 		int n = 1;
 		int null = open("/dev/null", O_WRONLY);
+		int efd = err ? open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600) : null;
 
 		for (; args[n - 1] && n < 15; n++)
 			argv[n] = args[n - 1];
 		argv[n] = NULL;
-		if (null >= 0) {
+		if (null >= 0 && efd >= 0) {
 			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
+			dup2(efd, STDERR_FILENO);
 		}
 		execv(device_bin, (char *const *)argv);
 		_exit(127);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		assert_true(r >= 0);
+		if (r == pid) {
+			assert_true(WIFEXITED(status));
+			return WEXITSTATUS(status);
+		}
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static int run_device(const char *const *args)
+{
+	return run_device_err(args, NULL);
 }
 
 static void test_command_line(void **state)
@@ -1142,19 +1258,27 @@ static void test_command_line(void **state)
 
 /* ---- scanout end to end ----------------------------------------------------- */
 
-/* One control-socket request; the reply (header line + payload) into @buf. */
-static size_t ctl_request(const char *path, const char *req, uint8_t *buf, size_t cap)
+/* Connect to the control socket and send @req; the connection's fd. */
+static int ctl_send(const char *path, const char *req)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t len = 0;
-	ssize_t n;
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
 	assert_true(strlen(path) < sizeof(sa.sun_path));
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	return fd;
+}
+
+/* One control-socket request; the reply (header line + payload) into @buf. */
+static size_t ctl_request(const char *path, const char *req, uint8_t *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd = ctl_send(path, req);
+
 	while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
 		len += (size_t)n;
 	close(fd);
@@ -1383,6 +1507,574 @@ static void test_scanout_overlay_gamma_writeback(void **state)
 	vfuc_close(c);
 }
 
+/*
+ * 1- and 2-byte BAR0 reads return bytes of the register and have no side
+ * effect: neither GAMMA_DATA's index increment nor VBLANK_AGE's capture of
+ * the frame into AGE_FRAME. 4-byte reads keep theirs.
+ */
+static void test_bar0_subword_reads(void **state)
+{
+	struct vfuc *c = client(*state);
+	const uint32_t hb = FAKEGPU_HEAD_BASE(0);
+	uint64_t end;
+	uint32_t age_frame;
+	uint16_t w;
+	uint8_t b;
+
+	head_wr(c, FAKEGPU_HEAD_GAMMA_INDEX, 5);
+	head_wr(c, FAKEGPU_HEAD_GAMMA_DATA, 0x00a1b2c3);
+	head_wr(c, FAKEGPU_HEAD_GAMMA_INDEX, 5);
+	assert_int_equal(vfuc_read(c, BAR0, hb + FAKEGPU_HEAD_GAMMA_DATA, &b, 1), 0);
+	assert_int_equal(b, 0xc3);
+	assert_int_equal(vfuc_read(c, BAR0, hb + FAKEGPU_HEAD_GAMMA_DATA + 1, &b, 1), 0);
+	assert_int_equal(b, 0xb2);
+	assert_int_equal(vfuc_read(c, BAR0, hb + FAKEGPU_HEAD_GAMMA_DATA + 2, &w, 2), 0);
+	assert_int_equal(w, 0x00a1);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_GAMMA_INDEX), 5);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_GAMMA_DATA), 0x00a1b2c3);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_GAMMA_INDEX), 6);
+
+	/* A running head; a 4-byte VBLANK_AGE read captures FRAME. */
+	program_head(c, 64, 64);
+	end = now_ms() + 2000;
+	while (head_rd(c, FAKEGPU_HEAD_FRAME) < 2) {
+		assert_true(now_ms() < end);
+		usleep(5000);
+	}
+	assert_true(head_rd(c, FAKEGPU_HEAD_VBLANK_AGE) < 100000000u);
+	age_frame = head_rd(c, FAKEGPU_HEAD_AGE_FRAME);
+	assert_true(age_frame >= 2);
+	while (head_rd(c, FAKEGPU_HEAD_FRAME) < age_frame + 2) {
+		assert_true(now_ms() < end + 2000);
+		usleep(5000);
+	}
+	assert_int_equal(vfuc_read(c, BAR0, hb + FAKEGPU_HEAD_VBLANK_AGE, &b, 1), 0);
+	assert_int_equal(vfuc_read(c, BAR0, hb + FAKEGPU_HEAD_VBLANK_AGE + 2, &w, 2), 0);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_AGE_FRAME), age_frame);
+	assert_true(head_rd(c, FAKEGPU_HEAD_VBLANK_AGE) < 100000000u);
+	assert_true(head_rd(c, FAKEGPU_HEAD_AGE_FRAME) >= age_frame + 2);
+	assert_int_equal(vfuc_reset(c), 0);
+	vfuc_close(c);
+}
+
+/* ---- hardening: what a client must not be able to do -------------------------- */
+
+/*
+ * The VRAM memfd handed to the client is sealed against resizing: a client
+ * that shrank it would make the device's own VRAM accesses die with SIGBUS.
+ */
+static void test_vram_memfd_sealed(void **state)
+{
+	struct dev *d = *state;
+	struct vfuc *c = client(d);
+	const int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	uint8_t buf[256], px[64];
+	int fd, shrink, shrink_err, grow, grow_err, read_ret;
+	struct stat st;
+	size_t len;
+
+	assert_int_equal(vfuc_region_info(c, VRAM, sizeof(buf), buf, sizeof(buf), &len, &fd), 0);
+	assert_true(fd >= 0);
+	shrink = ftruncate(fd, 0);
+	shrink_err = errno;
+	/* The device reads the end of VRAM: it must still be there. */
+	read_ret = vfuc_read(c, VRAM, (1u << 30) - sizeof(px), px, sizeof(px));
+	grow = ftruncate(fd, 2ll << 30);
+	grow_err = errno;
+	assert_int_equal(read_ret, 0);
+	assert_int_equal(shrink, -1);
+	assert_int_equal(shrink_err, EPERM);
+	assert_int_equal(grow, -1);
+	assert_int_equal(grow_err, EPERM);
+	assert_int_equal(fcntl(fd, F_GET_SEALS) & want, want);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, (1ll << 30) + FAKEGPU_SHM_SIZE);
+	close(fd);
+	assert_int_equal(vfuc_write(c, VRAM, 4096, px, sizeof(px)), 0);
+	vfuc_close(c);
+	assert_alive(d);
+}
+
+/*
+ * A client may hand a blocking eventfd whose counter is at its maximum: the
+ * device's write to it must neither block (the event loop would hang, SIGTERM
+ * unread) nor count as a lost interrupt (one is pending for the reader).
+ */
+static void test_msi_blocking_eventfd(void **state)
+{
+	struct dev *d = dev_start("t4-1b");
+	struct vfuc *c = client(d);
+	int efd = eventfd(0, EFD_CLOEXEC);	/* blocking */
+	uint64_t full = 0xfffffffffffffffeull, end;
+	uint32_t frames = 0;
+	uint8_t status[4096];
+	size_t len;
+	int bad_reads = 0;
+	bool dropped_none, exited;
+
+	(void)state;
+	assert_true(efd >= 0);
+	assert_int_equal(write(efd, &full, sizeof(full)), (ssize_t)sizeof(full));
+	c->timeout_ms = 1000;
+	assert_int_equal(vfuc_set_irqs(c, VFIO_PCI_MSI_IRQ_INDEX,
+				       VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+				       0, 1, &efd, 1, NULL), 0);
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(0)), 0);
+	program_head(c, 640, 480);
+	/* No asserts until the device is stopped: it may be stuck. */
+	end = now_ms() + 1000;
+	while (now_ms() < end && !bad_reads) {
+		if (vfuc_read32(c, BAR0, FAKEGPU_REG_ID) != FAKEGPU_ID_MAGIC)
+			bad_reads++;
+		usleep(20000);
+	}
+	if (!bad_reads)
+		frames = vfuc_read32(c, BAR0, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_FRAME);
+	vfuc_close(c);
+	len = bad_reads ? 0 : ctl_request(d->ctl, "status\n", status, sizeof(status) - 1);
+	status[len] = '\0';
+	dropped_none = strstr((char *)status, "dropped 0") != NULL;
+	exited = dev_stop_within(d, 3000);
+	close(efd);
+	printf("blocking eventfd: %d failed reads, frame %u, status:\n%s", bad_reads, frames,
+	       (char *)status);
+	assert_int_equal(bad_reads, 0);
+	assert_true(frames >= 30 && frames != 0xffffffffu);
+	assert_true(dropped_none);
+	assert_true(exited);
+}
+
+/*
+ * A client that reads a large reply very slowly is disconnected after a
+ * bounded time; meanwhile and after, the device serves its control socket.
+ */
+static void test_slow_reader(void **state)
+{
+	struct dev *d = *state;
+	struct vfuc *c = client(d);
+	struct rwq rw = { 0, VRAM, 1u << 20 };
+	static uint8_t buf[4096];
+	uint64_t t0, t_drop = 0, t_status = 0;
+	unsigned long wmem = 0;
+	bool eof = false;
+	size_t got = 0;
+	struct raw r;
+	FILE *f;
+	int ctl;
+
+	/*
+	 * The device's socket send buffer (the receiver's SO_RCVBUF does not
+	 * count for UNIX sockets) must be smaller than the reply.
+	 */
+	f = fopen("/proc/sys/net/core/wmem_default", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &wmem) != 1)
+			wmem = 0;
+		fclose(f);
+	}
+	if (wmem >= (1u << 20)) {
+		printf("slow reader: socket buffers of %lu bytes hold the whole reply\n", wmem);
+		vfuc_close(c);
+		skip();
+	}
+	raw_hdr(&r, 9, 32, 0);
+	raw_put(&r, &rw, 16);
+	assert_int_equal(vfuc_send_raw(c, r.b, r.len, NULL, 0), 0);
+	t0 = now_ms();
+	/* The device has filled the socket and waits for room; ask for its status. */
+	usleep(100000);
+	ctl = ctl_send(d->ctl, "status\n");
+	/*
+	 * 4 KiB every 50 ms: a trickle, but it frees room often enough that
+	 * a timeout per poll() would never expire (1 MiB takes about 13 s).
+	 */
+	while (now_ms() - t0 < 20000 && !(t_drop && t_status)) {
+		struct pollfd p = { .fd = ctl, .events = POLLIN };
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			got += (size_t)n;
+		if (!t_drop && log_has(d, "does not read its replies", 0))
+			t_drop = now_ms() - t0;
+		if (!t_status && poll(&p, 1, 0) > 0)
+			t_status = now_ms() - t0;
+		usleep(50000);
+	}
+	close(ctl);
+	/* The rest of what was sent, then the end of the stream. */
+	while (!eof) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n > 0)
+			got += (size_t)n;
+		else
+			eof = true;
+	}
+	vfuc_close(c);
+	printf("slow reader: got %zu bytes, dropped after %llu ms, status answered after %llu ms\n",
+	       got, (unsigned long long)t_drop, (unsigned long long)t_status);
+	assert_true(t_drop > 0 && t_drop < 4000);
+	assert_true(eof);
+	assert_true(got < 32 + (1u << 20));
+	assert_true(t_status > 0 && t_status < 4000);
+	assert_alive(d);
+}
+
+/* ---- VERSION capabilities ------------------------------------------------------ */
+
+/*
+ * The capabilities JSON: what is accepted, what is refused (EINVAL, the
+ * connection stays usable), and what the accepted values do.
+ */
+static void test_version_json(void **state)
+{
+	static const struct {
+		const char *json;
+		int ret;
+	} cases[] = {
+		{ "{}", 0 },
+		{ " \t\r\n{ } \n", 0 },
+		{ "{\"capabilities\":{}}", 0 },
+		{ "{\"capabilities\":{\"max_msg_fds\":18446744073709551615}}", 0 },
+		{ "{\"x\":\"\\u00e9\\n\\\"\\/\\\\\",\"y\":[true,false,null,-1.5E+3,0,{}]}", 0 },
+		{ "{\"capabilities\":{\"migration\":{},\"max_data_xfer_size\":0}}", 0 },
+		{ "{\"a\":[[[[[[[[[[[[[[{}]]]]]]]]]]]]]]}", 0 },	/* 16 levels */
+		{ "", -EINVAL },
+		{ "[]", -EINVAL },
+		{ "1", -EINVAL },
+		{ "\"x\"", -EINVAL },
+		{ "null", -EINVAL },
+		{ "{\"a\":[[[[[[[[[[[[[[[{}]]]]]]]]]]]]]]]}", -EINVAL },	/* 17 levels */
+		{ "{", -EINVAL },
+		{ "{}}", -EINVAL },
+		{ "{} {}", -EINVAL },
+		{ "{\"a\":1,}", -EINVAL },
+		{ "{\"a\" 1}", -EINVAL },
+		{ "{a:1}", -EINVAL },
+		{ "{\"a\":tru}", -EINVAL },
+		{ "{\"a\":[1 2]}", -EINVAL },
+		{ "{\"a\":\"\\u12\"}", -EINVAL },
+		{ "{\"a\":\"x\ty\"}", -EINVAL },
+		{ "{\"a\":\"x}", -EINVAL },
+		{ "{\"a\":+1}", -EINVAL },
+		{ "{\"a\":.5}", -EINVAL },
+		{ "{\"a\":1e}", -EINVAL },
+		{ "{\"capabilities\":[]}", -EINVAL },
+		{ "{\"capabilities\":1}", -EINVAL },
+		{ "{\"capabilities\":null}", -EINVAL },
+		{ "{\"capabilities\":{\"max_msg_fds\":1.5}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_msg_fds\":1e3}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_msg_fds\":\"8\"}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_msg_fds\":true}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_msg_fds\":null}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_msg_fds\":18446744073709551616}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_data_xfer_size\":-1}}", -EINVAL },
+		{ "{\"capabilities\":{\"max_dma_maps\":{}}}", -EINVAL },
+	};
+	struct dev *d = *state;
+	struct vfuc *c = vfuc_connect(d->sock, 1000);
+	uint8_t buf[256];
+	size_t len;
+	int fd;
+
+	assert_non_null(c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = vfuc_negotiate(c, cases[i].json);
+
+		if (ret != cases[i].ret)
+			fail_msg("VERSION with '%s': %d, expected %d", cases[i].json, ret,
+				 cases[i].ret);
+		if (ret == 0) {
+			vfuc_close(c);
+			c = vfuc_connect(d->sock, 1000);
+			assert_non_null(c);
+		}
+	}
+	vfuc_close(c);
+	/* The values count: max_dma_maps is answered with at most ours. */
+	c = client_caps(d, "{\"capabilities\":{\"max_dma_maps\":10}}");
+	assert_non_null(strstr(c->server_caps, "\"max_dma_maps\":10}"));
+	vfuc_close(c);
+	c = client_caps(d, "{\"capabilities\":{\"max_dma_maps\":100000}}");
+	assert_non_null(strstr(c->server_caps, "\"max_dma_maps\":4096}"));
+	vfuc_close(c);
+	/* A client that takes no fds gets VRAM without MMAP (and without an fd). */
+	c = client_caps(d, "{\"capabilities\":{\"max_msg_fds\":0}}");
+	assert_int_equal(vfuc_region_info(c, VRAM, sizeof(buf), buf, sizeof(buf), &len, &fd), 0);
+	assert_int_equal(fd, -1);
+	assert_false(((struct vfio_region_info *)buf)->flags & VFIO_REGION_INFO_FLAG_MMAP);
+	vfuc_close(c);
+	/* No max_msg_fds: one fd, enough for the VRAM mapping. */
+	c = client_caps(d, "{}");
+	assert_int_equal(vfuc_region_info(c, VRAM, sizeof(buf), buf, sizeof(buf), &len, &fd), 0);
+	assert_true(fd >= 0);
+	close(fd);
+	vfuc_close(c);
+}
+
+/* ---- pidfile -------------------------------------------------------------------- */
+
+static void test_pidfile(void **state)
+{
+	struct dev *d = *state, *d2;
+	static const char keep[] = "not a pid file\n";
+	char target[128], link[128], sock[128], err[128], pidfile[128], buf[64] = "";
+	int fd, ret;
+	ssize_t n;
+
+	snprintf(target, sizeof(target), "%s/precious", d->dir);
+	snprintf(link, sizeof(link), "%s/pid-link", d->dir);
+	snprintf(sock, sizeof(sock), "%s/pid.sock", d->dir);
+	snprintf(err, sizeof(err), "%s/pid.err", d->dir);
+	fd = open(target, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, keep, strlen(keep)), (ssize_t)strlen(keep));
+	close(fd);
+	assert_int_equal(symlink(target, link), 0);
+
+	/* A symlink at the pidfile path: refused, its target untouched. */
+	ret = run_device_err((const char *[]){ "--socket", sock, "--pidfile", link, NULL }, err);
+	fd = open(target, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	unlink(sock);
+	assert_string_equal(buf, keep);
+	assert_int_equal(ret, 1);
+	assert_true(file_has(err, "symbolic link", 0));
+	assert_int_equal(access(sock, F_OK), -1);
+	unlink(link);
+	unlink(target);
+	unlink(err);
+
+	/* A plain path: the pid, removed at exit. */
+	snprintf(pidfile, sizeof(pidfile), "%s/fg.pid", d->dir);
+	d2 = dev_start_args("virt", "--pidfile", pidfile, (const char *)NULL);
+	fd = open(pidfile, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(strtol(buf, NULL, 10), d2->pid);
+	dev_stop(d2);
+	assert_int_equal(access(pidfile, F_OK), -1);
+}
+
+/* ---- socket permissions and paths ------------------------------------------------ */
+
+static void assert_sock_mode(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, mode);
+	if (gid != (gid_t)-1)
+		assert_int_equal(st.st_gid, gid);
+}
+
+static void test_socket_modes(void **state)
+{
+	static const mode_t umasks[] = { 0, 0777 };
+	struct dev *d;
+
+	(void)state;
+	/* Owner only, whatever the umask. */
+	for (size_t i = 0; i < sizeof(umasks) / sizeof(umasks[0]); i++) {
+		mode_t old = umask(umasks[i]);
+
+		d = dev_start("virt");
+		umask(old);
+		assert_sock_mode(d->sock, 0600, (gid_t)-1);
+		assert_sock_mode(d->ctl, 0600, (gid_t)-1);
+		assert_alive(d);
+		dev_stop(d);
+	}
+
+	d = dev_start_args("virt", "--socket-mode", "0660", "--socket-group", "65534",
+			   (const char *)NULL);
+	assert_sock_mode(d->sock, 0660, 65534);
+	assert_sock_mode(d->ctl, 0660, 65534);
+	dev_stop(d);
+
+	/* Bad values are usage errors. */
+	assert_int_equal(run_device((const char *[]){ "--socket", "/tmp/x", "--socket-mode",
+						      "0888", NULL }), 2);
+	assert_int_equal(run_device((const char *[]){ "--socket", "/tmp/x", "--socket-mode",
+						      "01777", NULL }), 2);
+	assert_int_equal(run_device((const char *[]){ "--socket", "/tmp/x", "--socket-group",
+						      "no-such-group-here", NULL }), 2);
+}
+
+/* Exit status of the as_nobody() child. */
+enum peer_result {
+	PEER_NO_CONNECT = 10,	/* connect() failed */
+	PEER_CLOSED,		/* connected, closed without a reply */
+	PEER_SERVED,		/* got a reply */
+	PEER_SETUP_FAILED,
+};
+
+/*
+ * As uid/gid 65534 (a child process): connect to @path and send a request
+ * (vfio-user VERSION, or a control "status" line). *err gets connect's errno.
+ */
+static enum peer_result as_nobody(const char *path, bool vfio, int *err)
+{
+	int pfd[2], status, e = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		char buf[64];
+
+		close(pfd[0]);
+		if (fd < 0 || setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(PEER_SETUP_FAILED);
+		strcpy(sa.sun_path, path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+			e = errno;
+			(void)!write(pfd[1], &e, sizeof(e));
+			_exit(PEER_NO_CONNECT);
+		}
+		if (vfio) {
+			struct vfuc c = { .fd = fd, .next_id = 1, .timeout_ms = 3000 };
+			int ret = vfuc_negotiate(&c, NULL);
+
+			_exit(ret == 0 ? PEER_SERVED :
+			      ret == -EPIPE ? PEER_CLOSED : PEER_SETUP_FAILED);
+		}
+		if (write(fd, "status\n", 7) != 7)
+			_exit(PEER_CLOSED);
+		{
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, 3000) != 1)
+				_exit(PEER_SETUP_FAILED);
+		}
+		_exit(read(fd, buf, sizeof(buf)) > 0 ? PEER_SERVED : PEER_CLOSED);
+	}
+	close(pfd[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (read(pfd[0], &e, sizeof(e)) != sizeof(e))
+		e = 0;
+	close(pfd[0]);
+	*err = e;
+	assert_true(WIFEXITED(status));
+	return (enum peer_result)WEXITSTATUS(status);
+}
+
+static void test_socket_other_uid(void **state)
+{
+	struct dev *d = dev_start("virt");
+	int err;
+
+	(void)state;
+	/* Others may walk the directory: only the sockets' modes stand in the way. */
+	assert_int_equal(chmod(d->dir, 0711), 0);
+	assert_int_equal(as_nobody(d->sock, true, &err), PEER_NO_CONNECT);
+	assert_int_equal(err, EACCES);
+	assert_int_equal(as_nobody(d->ctl, false, &err), PEER_NO_CONNECT);
+	assert_int_equal(err, EACCES);
+	/* Someone opens the files up behind the device's back: peers still refused. */
+	assert_int_equal(chmod(d->sock, 0666), 0);
+	assert_int_equal(chmod(d->ctl, 0666), 0);
+	assert_int_equal(as_nobody(d->sock, true, &err), PEER_CLOSED);
+	assert_true(log_has(d, "refusing a vfio-user client: peer pid", 1000));
+	assert_int_equal(as_nobody(d->ctl, false, &err), PEER_CLOSED);
+	assert_true(log_has(d, "refusing a client: peer pid", 1000));
+	/* The device's own uid is still served. */
+	assert_alive(d);
+	dev_stop(d);
+
+	/* The operator grants a group: its members are served. */
+	d = dev_start_args("virt", "--socket-mode", "0660", "--socket-group", "65534",
+			   (const char *)NULL);
+	assert_int_equal(chmod(d->dir, 0711), 0);
+	assert_int_equal(as_nobody(d->sock, true, &err), PEER_SERVED);
+	assert_int_equal(as_nobody(d->ctl, false, &err), PEER_SERVED);
+	dev_stop(d);
+}
+
+static void test_socket_paths(void **state)
+{
+	struct dev *d = dev_start("virt");
+	static const char keep[] = "keep me\n";
+	char file[128], sock[128], err[128], buf[32] = "";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat before, after;
+	int fd, lfd, conns[16], nconn = 0, ret;
+	ssize_t n;
+
+	(void)state;
+	/* Both sockets left behind by a killed device are replaced. */
+	kill(d->pid, SIGKILL);
+	assert_int_equal(waitpid(d->pid, NULL, 0), d->pid);
+	assert_sock_mode(d->sock, 0600, (gid_t)-1);
+	assert_sock_mode(d->ctl, 0600, (gid_t)-1);
+	dev_respawn(d, "virt", (const char *)NULL);
+	assert_alive(d);
+	assert_int_equal(ctl_request(d->ctl, "status\n", (uint8_t *)buf, 2), 2);
+	assert_memory_equal(buf, "ok", 2);
+
+	/* A regular file at the control socket's path: an error, left alone. */
+	snprintf(file, sizeof(file), "%s/ctl-file", d->dir);
+	snprintf(sock, sizeof(sock), "%s/other.sock", d->dir);
+	snprintf(err, sizeof(err), "%s/run.err", d->dir);
+	fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_int_equal(write(fd, keep, strlen(keep)), (ssize_t)strlen(keep));
+	close(fd);
+	ret = run_device_err((const char *[]){ "--socket", sock, "--ctl", file, NULL }, err);
+	assert_int_equal(ret, 1);
+	assert_true(file_has(err, "not a socket", 0));
+	fd = open(file, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	assert_string_equal(buf, keep);
+	assert_int_equal(access(sock, F_OK), -1);	/* the device cleaned up its own */
+	unlink(file);
+
+	/*
+	 * A live server whose backlog is full does not look stale: refused at
+	 * once (not waited for), left alone.
+	 */
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	while (nconn < 16) {
+		conns[nconn] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (connect(conns[nconn], (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+			assert_int_equal(errno, EAGAIN);
+			close(conns[nconn]);
+			break;
+		}
+		nconn++;
+	}
+	assert_true(nconn < 16);
+	assert_int_equal(lstat(sock, &before), 0);
+	ret = run_device_err((const char *[]){ "--socket", sock, NULL }, err);
+	for (int i = 0; i < nconn; i++)
+		close(conns[i]);
+	assert_int_equal(ret, 1);
+	assert_true(file_has(err, "in use", 0));
+	assert_int_equal(lstat(sock, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	close(lfd);
+	unlink(sock);
+	unlink(err);
+	dev_stop(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1400,6 +2092,15 @@ int main(void)
 		cmocka_unit_test_teardown(test_disconnect_mid_message, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_command_line, test_teardown),
+		cmocka_unit_test_teardown(test_vram_memfd_sealed, test_teardown),
+		cmocka_unit_test_teardown(test_msi_blocking_eventfd, test_teardown),
+		cmocka_unit_test_teardown(test_slow_reader, test_teardown),
+		cmocka_unit_test_teardown(test_bar0_subword_reads, test_teardown),
+		cmocka_unit_test_teardown(test_version_json, test_teardown),
+		cmocka_unit_test_teardown(test_pidfile, test_teardown),
+		cmocka_unit_test_teardown(test_socket_modes, test_teardown),
+		cmocka_unit_test_teardown(test_socket_other_uid, test_teardown),
+		cmocka_unit_test_teardown(test_socket_paths, test_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
