@@ -392,6 +392,33 @@ static void test_device_info(void **state)
 	vfuc_close(c);
 }
 
+/*
+ * The shared pages through QEMU's path: BAR4's region info offers the memfd
+ * (after VRAM), its mapping is the same memory the device writes (the status
+ * page's layout word once enabled), and REGION_READ of BAR4 sees it too.
+ */
+static void test_shm_region(void **state)
+{
+	struct vfuc *c = client(*state);
+	uint64_t size = 0;
+	uint8_t *shm = vfuc_map_region(c, VFIO_PCI_BAR4_REGION_INDEX, &size);
+	uint32_t layout = 0, v = 0;
+
+	assert_non_null(shm);
+	assert_int_equal(size, FAKEGPU_SHM_SIZE);
+	assert_true(vfuc_read32(c, BAR0, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_SHM);
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE), 0);
+	assert_int_equal(vfuc_read32(c, BAR0, FAKEGPU_REG_SHM_CTRL), FAKEGPU_SHM_CTRL_ENABLE);
+	memcpy(&layout, shm + FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_LAYOUT, 4);
+	assert_int_equal(layout, FAKEGPU_SHM_LAYOUT);
+	assert_int_equal(vfuc_read(c, VFIO_PCI_BAR4_REGION_INDEX, FAKEGPU_SHM_ST_LAYOUT, &v, 4), 0);
+	assert_int_equal(v, FAKEGPU_SHM_LAYOUT);
+	/* Out of the region: refused. */
+	assert_int_not_equal(vfuc_read(c, VFIO_PCI_BAR4_REGION_INDEX, FAKEGPU_SHM_SIZE - 2, &v, 4), 0);
+	munmap(shm, size);
+	vfuc_close(c);
+}
+
 static void test_region_info(void **state)
 {
 	struct vfuc *c = client(*state);
@@ -2081,6 +2108,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_negotiate, test_teardown),
 		cmocka_unit_test_teardown(test_device_info, test_teardown),
 		cmocka_unit_test_teardown(test_region_info, test_teardown),
+		cmocka_unit_test_teardown(test_shm_region, test_teardown),
 		cmocka_unit_test_teardown(test_config_t4_1b, test_teardown),
 		cmocka_unit_test_teardown(test_config_other_profiles, test_teardown),
 		cmocka_unit_test_teardown(test_bar0, test_teardown),
