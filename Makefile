@@ -45,6 +45,7 @@ bench: build
 	bench/guest-bench.sh
 	bench/vblank-latency.sh
 	bench/flip-margin.sh
+	bench/flip-rate.sh
 
 clean:
 	rm -rf out device/build userspace-tests/build bench/build
