@@ -2,13 +2,15 @@
 /*
  * Control socket protocol (also in docs/device-abi.md, "Control socket").
  *
- * One request per connection. The client sends one line of at most 127 bytes
- * ending in '\n' (a '\r' before it is ignored) within 1 second of connecting;
- * the device replies and closes the connection. A reply starts with a line
- * that is either "ok ..." or "error MESSAGE".
+ * One request per connection. The client sends one line of at most 127 bytes,
+ * the '\n' that ends it included (a '\r' before it is ignored, what follows
+ * it too; a NUL byte in it is an error), within 1 second of connecting; the
+ * device replies and closes the connection. A reply starts with a line that
+ * is either "ok ..." or "error MESSAGE".
  *
- *   status          "ok" then free-form lines: the device, each head, then
- *                   the transport's lines.
+ *   status          "ok" then free-form lines: the device, each head, the
+ *                   control socket's connections ("control: N of 32 ..."),
+ *                   then the transport's lines.
  *   stats           "ok" then one line per head:
  *                   "head N active=0|1 connected=0|1 mode=WxH@MHZ frames=F
  *                    vblank_irqs=V commits=C refused=R crc=0xXXXXXXXX
@@ -26,17 +28,21 @@
  *   plug N          "ok": connect head N's monitor (hotplug interrupt).
  *   unplug N        "ok": disconnect it (hotplug interrupt).
  *
- * The device spends at most 1 s reading a request and 5 s sending a reply;
- * a client that is slower, sends garbage or disappears is dropped.
+ * Connections are served concurrently and the device never waits for one: a
+ * request must be complete within 1 s of the connect and its reply taken
+ * within 5 s of the request, else the client is dropped (a line on stderr,
+ * counted in `status`); a half line at the 1 s deadline is answered with an
+ * error. At most FG_CTL_MAX_CLIENTS connections are open; a client beyond
+ * that gets "error too many control connections (N), try again" and is
+ * closed. Screenshots being sent hold at most REPLY_BUDGET bytes (one is
+ * always allowed); beyond it `screenshot` answers "error busy: ...".
  */
 #include <errno.h>
-#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "compose.h"
@@ -44,9 +50,24 @@
 #include "engine.h"
 #include "fakegpu_abi.h"
 
-#define REQUEST_MAX	128
-#define READ_MS		1000
-#define WRITE_MS	5000
+#define REQUEST_BYTES	127			/* a request line, its '\n' included */
+#define READ_NS		1000000000ull		/* connect -> request complete */
+#define WRITE_NS	5000000000ull		/* request -> reply fully taken */
+#define SEND_CHUNK	(1u << 20)		/* bytes sent per connection per dispatch */
+#define ACCEPT_BATCH	(2 * FG_CTL_MAX_CLIENTS)	/* accepts per dispatch */
+#define REPLY_BUDGET	(256ull << 20)		/* screenshot bytes held for sending */
+#define NOTE_GAP_NS	1000000000ull		/* at most one drop message a second */
+#define LISTEN_BACKLOG	(2 * FG_CTL_MAX_CLIENTS)
+
+struct conn {
+	int fd;				/* -1: free slot */
+	bool writing;			/* request read, reply being sent */
+	uint64_t deadline;		/* CLOCK_MONOTONIC ns */
+	size_t req_len;
+	char req[REQUEST_BYTES];
+	struct fg_ctl_reply reply;
+	size_t sent;			/* of reply.text_len + reply.body_len */
+};
 
 struct fg_ctl {
 	int fd;
@@ -55,103 +76,14 @@ struct fg_ctl {
 	fg_ctl_status_fn status;
 	void *opaque;
 	struct fg_sock_access access;	/* who may connect */
+	struct conn conn[FG_CTL_MAX_CLIENTS];
+	unsigned int nconn;		/* slots in use */
+	uint64_t body_bytes;		/* screenshot bytes the connections hold */
+	unsigned long long turned_away;	/* clients beyond FG_CTL_MAX_CLIENTS */
+	unsigned long long dropped;	/* connections that missed a deadline */
+	uint64_t note_after;		/* next drop message not before (ns) */
+	unsigned long long notes_held;	/* drop messages left out since the last */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for @events on @fd until @deadline (ms). 1 ready, 0 timeout, -1 error. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = events };
-		int64_t left = deadline - now_ms();
-		int r;
-
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			return 0;
-		return 1;
-	}
-}
-
-static int send_all(int fd, const void *buf, size_t len, int64_t deadline)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(fd, POLLOUT, deadline) == 1)
-			continue;
-		return -1;	/* gone, broken or too slow */
-	}
-	return 0;
-}
-
-/*
- * Read the request line into @buf (NUL-terminated, no newline).
- * 0 ok, -1 nothing usable (message for the client in *why, or NULL).
- */
-static int read_request(int fd, char *buf, size_t cap, const char **why)
-{
-	int64_t deadline = now_ms() + READ_MS;
-	size_t len = 0;
-
-	*why = NULL;
-	for (;;) {
-		char *nl = memchr(buf, '\n', len);
-		ssize_t n;
-
-		if (nl) {
-			*nl = '\0';
-			if (nl > buf && nl[-1] == '\r')
-				nl[-1] = '\0';
-			return 0;
-		}
-		if (len == cap - 1) {
-			*why = "request line too long";
-			return -1;
-		}
-		n = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
-		if (n > 0) {
-			len += (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			if (len)
-				*why = "incomplete request (no newline)";
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(fd, POLLIN, deadline) == 1)
-			continue;
-		if (len)
-			*why = "incomplete request (no newline within 1 s)";
-		return -1;
-	}
-}
 
 /* Parse a head number; false (and a message in @out) if it is not valid. */
 static bool parse_head(struct fg_ctl *c, const char *arg, unsigned int *head, FILE *out)
@@ -199,6 +131,9 @@ static void cmd_status(struct fg_ctl *c, FILE *out)
 			fprintf(out, "head %u: off, %s\n", i,
 				st.connected ? "connected" : "disconnected");
 	}
+	fprintf(out, "control: %u of %u connections open, %llu turned away (too many), "
+		"%llu dropped (too slow)\n", c->nconn, FG_CTL_MAX_CLIENTS, c->turned_away,
+		c->dropped);
 	if (c->status)
 		c->status(c->opaque, out);
 }
@@ -235,19 +170,56 @@ static const char *screenshot_error(int r)
 	}
 }
 
-/* Screenshot: the header goes to @out, the pixels straight to the socket. */
-static void cmd_screenshot(struct fg_ctl *c, unsigned int head, FILE *out,
-			   uint32_t **pixels, size_t *npx)
+/* Pixels as the bytes B, G, R, 0, in place. */
+static void pixels_to_wire(uint32_t *px, size_t n)
 {
-	uint32_t w, h;
-	int r = fg_engine_screenshot(c->engine, head, pixels, &w, &h);
+	uint8_t *b = (uint8_t *)px;
 
-	if (r) {
-		fprintf(out, "error head %u %s\n", head, screenshot_error(r));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = px[i];
+
+		b[4 * i + 0] = v & 0xff;
+		b[4 * i + 1] = (v >> 8) & 0xff;
+		b[4 * i + 2] = (v >> 16) & 0xff;
+		b[4 * i + 3] = 0;
+	}
+}
+
+/* Would @bytes more screenshot data exceed the budget? One always fits. */
+static bool over_budget(const struct fg_ctl *c, uint64_t bytes)
+{
+	return c->body_bytes && c->body_bytes + bytes > REPLY_BUDGET;
+}
+
+/* Screenshot: the header line goes to @out, the pixel bytes to r->body. */
+static void cmd_screenshot(struct fg_ctl *c, unsigned int head, FILE *out,
+			   struct fg_ctl_reply *r)
+{
+	struct fg_engine_head_stats st;
+	uint32_t w, h, *px;
+	int err;
+
+	/* Refuse before composing a frame that could not be held anyway. */
+	fg_engine_head_stats(c->engine, head, &st);
+	if (st.active && over_budget(c, (uint64_t)st.width * st.height * 4))
+		goto busy;
+	err = fg_engine_screenshot(c->engine, head, &px, &w, &h);
+	if (err) {
+		fprintf(out, "error head %u %s\n", head, screenshot_error(err));
 		return;
 	}
+	if (over_budget(c, (uint64_t)w * h * 4)) {
+		free(px);
+		goto busy;
+	}
+	pixels_to_wire(px, (size_t)w * h);
 	fprintf(out, "ok screenshot %u %u\n", w, h);
-	*npx = (size_t)w * h;
+	r->body = (uint8_t *)px;
+	r->body_len = (size_t)w * h * 4;
+	return;
+busy:
+	fprintf(out, "error busy: %llu MiB of screenshots are being sent, try again\n",
+		(unsigned long long)(REPLY_BUDGET >> 20));
 }
 
 /* CRC and CRC_FRAME from the stats, not fg_engine_read(): no reg_reads. */
@@ -267,8 +239,8 @@ static void cmd_crc(struct fg_ctl *c, unsigned int head, FILE *out)
 	free(px);
 }
 
-static void dispatch(struct fg_ctl *c, char *req, FILE *out, uint32_t **pixels,
-		     size_t *npx)
+/* Serve the request line @req (NUL-terminated, no newline). */
+static void serve_line(struct fg_ctl *c, char *req, FILE *out, struct fg_ctl_reply *r)
 {
 	char *save = NULL, *cmd = strtok_r(req, " \t", &save);
 	char *arg = cmd ? strtok_r(NULL, " \t", &save) : NULL;
@@ -299,7 +271,7 @@ static void dispatch(struct fg_ctl *c, char *req, FILE *out, uint32_t **pixels,
 	else if (strcmp(cmd, "stats") == 0)
 		cmd_stats(c, out);
 	else if (strcmp(cmd, "screenshot") == 0)
-		cmd_screenshot(c, head, out, pixels, npx);
+		cmd_screenshot(c, head, out, r);
 	else if (strcmp(cmd, "crc") == 0)
 		cmd_crc(c, head, out);
 	else if (fg_engine_set_connected(c->engine, head, strcmp(cmd, "plug") == 0) == 0)
@@ -308,60 +280,72 @@ static void dispatch(struct fg_ctl *c, char *req, FILE *out, uint32_t **pixels,
 		fprintf(out, "error cannot change head %u\n", head);
 }
 
-/* Pixels as the bytes B, G, R, 0, in place. */
-static void pixels_to_wire(uint32_t *px, size_t n)
+void fg_ctl_reply_free(struct fg_ctl_reply *r)
 {
-	uint8_t *b = (uint8_t *)px;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t v = px[i];
-
-		b[4 * i + 0] = v & 0xff;
-		b[4 * i + 1] = (v >> 8) & 0xff;
-		b[4 * i + 2] = (v >> 16) & 0xff;
-		b[4 * i + 3] = 0;
-	}
+	free(r->text);
+	free(r->body);
+	*r = (struct fg_ctl_reply){ 0 };
 }
 
-static void serve(struct fg_ctl *c, int fd)
+int fg_ctl_serve_request(struct fg_ctl *c, const char *req, size_t len,
+			 struct fg_ctl_reply *r)
 {
-	char req[REQUEST_MAX];
-	const char *why;
-	char *text = NULL;
-	size_t text_len = 0, npx = 0;
-	uint32_t *pixels = NULL;
-	int64_t deadline;
+	char line[REQUEST_BYTES];
+	const char *nl;
 	FILE *out;
 
-	if (read_request(fd, req, sizeof(req), &why) < 0) {
-		if (why) {
-			char msg[96];
-			int n = snprintf(msg, sizeof(msg), "error %s\n", why);
+	*r = (struct fg_ctl_reply){ 0 };
+	if (!len)
+		return 0;
+	nl = memchr(req, '\n', len < REQUEST_BYTES ? len : REQUEST_BYTES);
+	out = open_memstream(&r->text, &r->text_len);
+	if (!out)
+		return -ENOMEM;
+	if (!nl) {
+		fprintf(out, "error %s\n", len >= REQUEST_BYTES ? "request line too long" :
+			"incomplete request (no newline)");
+	} else if (memchr(req, '\0', (size_t)(nl - req))) {
+		fprintf(out, "error request contains a NUL byte\n");
+	} else {
+		size_t n = (size_t)(nl - req);
 
-			send_all(fd, msg, (size_t)n, now_ms() + READ_MS);
-		}
-		return;
+		memcpy(line, req, n);
+		line[n] = '\0';
+		if (n && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		serve_line(c, line, out, r);
 	}
-	out = open_memstream(&text, &text_len);
-	if (!out) {
-		static const char oom[] = "error device out of memory\n";
+	if (fclose(out) != 0 || !r->text) {
+		fg_ctl_reply_free(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
 
-		send_all(fd, oom, sizeof(oom) - 1, now_ms() + READ_MS);
+/* --- Connections --------------------------------------------------------- */
+
+/*
+ * A line on stderr about a client the device gave up on, at most one a
+ * second so that a stream of bad clients cannot flood the log.
+ */
+static void note(struct fg_ctl *c, uint64_t now, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (now < c->note_after) {
+		c->notes_held++;
 		return;
 	}
-	dispatch(c, req, out, &pixels, &npx);
-	if (fclose(out) != 0 || !text) {
-		free(text);
-		free(pixels);
-		return;
-	}
-	deadline = now_ms() + WRITE_MS;
-	if (send_all(fd, text, text_len, deadline) == 0 && pixels) {
-		pixels_to_wire(pixels, npx);
-		send_all(fd, pixels, npx * 4, deadline);
-	}
-	free(text);
-	free(pixels);
+	fprintf(stderr, "fakegpu: control socket %s: ", c->path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (c->notes_held)
+		fprintf(stderr, " (%llu earlier message(s) about clients left out)",
+			c->notes_held);
+	fputc('\n', stderr);
+	c->notes_held = 0;
+	c->note_after = now + NOTE_GAP_NS;
 }
 
 /*
@@ -369,7 +353,7 @@ static void serve(struct fg_ctl *c, int fd)
  * ECONNRESET after our reply; swallow what the client already sent (bounded,
  * never waiting) so that it sees a clean end of stream.
  */
-static void drain(int fd)
+static void finish(int fd)
 {
 	char buf[4096];
 
@@ -377,29 +361,227 @@ static void drain(int fd)
 	for (int i = 0; i < 16; i++)
 		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
 			break;
+	close(fd);
 }
 
-void fg_ctl_handle(struct fg_ctl *c)
+/* Free slot @k; @clean: the reply was sent, end the stream in order. */
+static void conn_end(struct fg_ctl *c, struct conn *k, bool clean)
 {
-	int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	char why[160];
+	if (clean)
+		finish(k->fd);
+	else
+		close(k->fd);
+	c->body_bytes -= k->reply.body_len;
+	fg_ctl_reply_free(&k->reply);
+	*k = (struct conn){ .fd = -1 };
+	c->nconn--;
+}
 
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
-			fprintf(stderr, "fakegpu: control socket %s: accept: %s\n",
-				c->path, strerror(errno));
+/* Send what the socket takes now (at most SEND_CHUNK); done: close. */
+static void conn_send(struct fg_ctl *c, struct conn *k)
+{
+	const struct fg_ctl_reply *r = &k->reply;
+	size_t total = r->text_len + r->body_len, budget = SEND_CHUNK;
+
+	while (k->sent < total && budget) {
+		const uint8_t *p = k->sent < r->text_len ?
+			(const uint8_t *)r->text + k->sent : r->body + (k->sent - r->text_len);
+		size_t left = k->sent < r->text_len ? r->text_len - k->sent : total - k->sent;
+		ssize_t n = send(k->fd, p, left < budget ? left : budget,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			k->sent += (size_t)n;
+			budget -= (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return;			/* POLLOUT will tell */
+		} else {
+			conn_end(c, k, false);	/* the client is gone */
+			return;
+		}
+	}
+	if (k->sent == total)
+		conn_end(c, k, true);
+}
+
+/* Switch @k to sending @k->reply (already filled) and send what fits. */
+static void conn_reply(struct fg_ctl *c, struct conn *k, uint64_t now)
+{
+	static const char oom[] = "error device out of memory\n";
+
+	if (!k->reply.text && !(k->reply.text = strdup(oom))) {
+		conn_end(c, k, false);
 		return;
 	}
-	if (!fg_sock_peer_allowed(fd, &c->access, why, sizeof(why))) {
-		fprintf(stderr, "fakegpu: control socket %s: refusing a client: %s\n",
-			c->path, why);
-		close(fd);
+	if (!k->reply.text_len)
+		k->reply.text_len = strlen(k->reply.text);
+	c->body_bytes += k->reply.body_len;
+	k->writing = true;
+	k->sent = 0;
+	k->deadline = now + WRITE_NS;
+	conn_send(c, k);
+}
+
+/* Read what the client sent; a complete request (or its end) gets the reply. */
+static void conn_read(struct fg_ctl *c, struct conn *k, uint64_t now)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (k->req_len == REQUEST_BYTES || memchr(k->req, '\n', k->req_len))
+			break;
+		n = recv(k->fd, k->req + k->req_len, REQUEST_BYTES - k->req_len, MSG_DONTWAIT);
+		if (n > 0) {
+			k->req_len += (size_t)n;
+			continue;
+		}
+		if (n == 0 && !k->req_len) {
+			conn_end(c, k, false);	/* connected and left */
+			return;
+		}
+		if (n == 0)
+			break;			/* a half line, then the end */
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_end(c, k, false);
 		return;
 	}
-	serve(c, fd);
-	drain(fd);
-	close(fd);
+	if (fg_ctl_serve_request(c, k->req, k->req_len, &k->reply) < 0)
+		k->reply = (struct fg_ctl_reply){ 0 };
+	conn_reply(c, k, now);
+}
+
+/* A deadline passed: a half request is answered, anything else dropped. */
+static void conn_expire(struct fg_ctl *c, struct conn *k, uint64_t now)
+{
+	static const char half[] = "error incomplete request (no newline within 1 s)\n";
+
+	if (!k->writing && k->req_len) {
+		k->reply.text = strdup(half);
+		k->reply.text_len = k->reply.text ? strlen(half) : 0;
+		conn_reply(c, k, now);
+		return;
+	}
+	c->dropped++;
+	if (k->writing)
+		note(c, now, "dropped a client that took %zu of the %zu reply bytes in %llu s",
+		     k->sent, k->reply.text_len + k->reply.body_len, WRITE_NS / 1000000000ull);
+	else
+		note(c, now, "dropped a client that sent no request in %llu s",
+		     READ_NS / 1000000000ull);
+	conn_end(c, k, false);
+}
+
+/* The connection on @fd; with -1, a free slot. NULL if there is none. */
+static struct conn *conn_by_fd(struct fg_ctl *c, int fd)
+{
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS; i++)
+		if (c->conn[i].fd == fd)
+			return &c->conn[i];
+	return NULL;
+}
+
+/* A client beyond FG_CTL_MAX_CLIENTS: one error line, closed at once. */
+static void turn_away(struct fg_ctl *c, int fd, uint64_t now)
+{
+	char msg[80];
+	int n = snprintf(msg, sizeof(msg),
+			 "error too many control connections (%u), try again\n",
+			 FG_CTL_MAX_CLIENTS);
+
+	send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	finish(fd);
+	c->turned_away++;
+	note(c, now, "turned a client away: %u connections are open", FG_CTL_MAX_CLIENTS);
+}
+
+static void accept_clients(struct fg_ctl *c, uint64_t now)
+{
+	for (unsigned int i = 0; i < ACCEPT_BATCH; i++) {
+		int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *k;
+		char why[160];
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				fprintf(stderr, "fakegpu: control socket %s: accept: %s\n",
+					c->path, strerror(errno));
+			return;
+		}
+		if (!fg_sock_peer_allowed(fd, &c->access, why, sizeof(why))) {
+			fprintf(stderr, "fakegpu: control socket %s: refusing a client: %s\n",
+				c->path, why);
+			close(fd);
+			continue;
+		}
+		k = conn_by_fd(c, -1);
+		if (!k) {
+			turn_away(c, fd, now);
+			continue;
+		}
+		*k = (struct conn){ .fd = fd, .deadline = now + READ_NS };
+		c->nconn++;
+		conn_read(c, k, now);	/* the request is usually there already */
+	}
+}
+
+unsigned int fg_ctl_pollfds(const struct fg_ctl *c, struct pollfd *pf, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (!max)
+		return 0;
+	pf[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS && n < max; i++) {
+		const struct conn *k = &c->conn[i];
+
+		if (k->fd >= 0)
+			pf[n++] = (struct pollfd){ .fd = k->fd,
+						   .events = k->writing ? POLLOUT : POLLIN };
+	}
+	return n;
+}
+
+void fg_ctl_dispatch(struct fg_ctl *c, const struct pollfd *pf, unsigned int n,
+		     uint64_t now_ns)
+{
+	bool listen_ready = false;
+
+	/* The connections first: no descriptor is new until accept_clients(). */
+	for (unsigned int i = 0; i < n; i++) {
+		struct conn *k;
+
+		if (pf[i].fd == c->fd) {
+			listen_ready = pf[i].revents & POLLIN;
+			continue;
+		}
+		if (!pf[i].revents || pf[i].fd < 0 || !(k = conn_by_fd(c, pf[i].fd)))
+			continue;
+		if (k->writing)
+			conn_send(c, k);
+		else
+			conn_read(c, k, now_ns);
+	}
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS; i++)
+		if (c->conn[i].fd >= 0 && c->conn[i].deadline <= now_ns)
+			conn_expire(c, &c->conn[i], now_ns);
+	if (listen_ready)
+		accept_clients(c, now_ns);
+}
+
+uint64_t fg_ctl_next_deadline(const struct fg_ctl *c)
+{
+	uint64_t dl = UINT64_MAX;
+
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS; i++)
+		if (c->conn[i].fd >= 0 && c->conn[i].deadline < dl)
+			dl = c->conn[i].deadline;
+	return dl;
 }
 
 struct fg_ctl *fg_ctl_new(const char *path, const struct fg_sock_access *acc,
@@ -421,7 +603,9 @@ struct fg_ctl *fg_ctl_new(const char *path, const struct fg_sock_access *acc,
 	c->status = st;
 	c->opaque = opaque;
 	c->access = *acc;
-	c->fd = fg_sock_listen(path, acc, 8, "control socket");
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS; i++)
+		c->conn[i].fd = -1;
+	c->fd = fg_sock_listen(path, acc, LISTEN_BACKLOG, "control socket");
 	if (c->fd < 0) {
 		free(c->path);
 		free(c);
@@ -439,6 +623,9 @@ void fg_ctl_free(struct fg_ctl *c)
 {
 	if (!c)
 		return;
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS; i++)
+		if (c->conn[i].fd >= 0)
+			conn_end(c, &c->conn[i], false);
 	close(c->fd);
 	unlink(c->path);
 	free(c->path);

@@ -7,8 +7,10 @@
  *                  [--socket-mode MODE] [--socket-group GROUP]
  *
  * One thread, one poll() loop: the vfio-user listen and client sockets, a
- * timerfd armed to the engine's next vblank, the control socket, and a
- * signalfd for SIGTERM/SIGINT (clean exit, sockets unlinked).
+ * timerfd armed to the engine's next vblank, the control socket and its
+ * connections (poll() sleeps no longer than their next deadline), and a
+ * signalfd for SIGTERM/SIGINT (clean exit, sockets unlinked). Nothing in the
+ * loop waits for a peer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -145,11 +147,25 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
+/* poll() timeout in ms until @deadline (ns, UINT64_MAX: none): -1 for none. */
+static int poll_timeout(uint64_t deadline)
+{
+	uint64_t now = now_ns(), ms;
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	if (deadline <= now)
+		return 0;
+	ms = (deadline - now + 999999) / 1000000;	/* never wake up early */
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
 static int run(struct device *d)
 {
 	for (;;) {
-		struct pollfd pf[5];
-		int n = 0, i_sig, i_timer, i_listen, i_client = -1, i_ctl = -1;
+		struct pollfd pf[4 + FG_CTL_MAX_POLLFDS];
+		int n = 0, i_sig, i_timer, i_listen, i_client = -1, i_ctl = -1, n_ctl = 0;
+		int timeout = -1;
 
 		arm_timer(d);
 		pf[i_sig = n++] = (struct pollfd){ .fd = d->signal_fd, .events = POLLIN };
@@ -157,10 +173,14 @@ static int run(struct device *d)
 		pf[i_listen = n++] = (struct pollfd){ .fd = vfu_listen_fd(d->vfu), .events = POLLIN };
 		if (vfu_client_fd(d->vfu) >= 0)
 			pf[i_client = n++] = (struct pollfd){ .fd = vfu_client_fd(d->vfu), .events = POLLIN };
-		if (d->ctl)
-			pf[i_ctl = n++] = (struct pollfd){ .fd = fg_ctl_fd(d->ctl), .events = POLLIN };
+		if (d->ctl) {
+			i_ctl = n;
+			n_ctl = (int)fg_ctl_pollfds(d->ctl, pf + n, FG_CTL_MAX_POLLFDS);
+			n += n_ctl;
+			timeout = poll_timeout(fg_ctl_next_deadline(d->ctl));
+		}
 
-		if (poll(pf, (nfds_t)n, -1) < 0) {
+		if (poll(pf, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "fakegpu-device: poll: %s\n", strerror(errno));
@@ -188,8 +208,8 @@ static int run(struct device *d)
 			vfu_client_io(d->vfu);
 		if (pf[i_listen].revents & POLLIN)
 			vfu_accept(d->vfu);
-		if (i_ctl >= 0 && (pf[i_ctl].revents & POLLIN))
-			fg_ctl_handle(d->ctl);
+		if (d->ctl)	/* also when only a connection deadline passed */
+			fg_ctl_dispatch(d->ctl, pf + i_ctl, (unsigned int)n_ctl, now_ns());
 	}
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Control socket tests: a real UNIX socket in a temporary directory, the
- * client side played by the test in the same thread (requests are small
- * enough to sit in the socket buffer until fg_ctl_handle() runs), plus the
- * PNG writer/reader round trip.
+ * client side played by the test in the same thread, the device's side
+ * driven like its event loop does (poll the descriptors fg_ctl_pollfds()
+ * lists, then fg_ctl_dispatch()) on a clock the test can move forward to
+ * reach the connection deadlines; plus the socket-less request entry point
+ * and the PNG writer/reader round trip.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +42,12 @@ struct fx {
 	uint8_t *vram;
 	struct fg_engine *e;
 	struct fg_ctl *c;
+	uint64_t skew;		/* the loop's clock runs this far ahead of CLOCK_MONOTONIC */
 };
+
+/* A dispatch call that takes this long has waited for a client. */
+#define DISPATCH_MAX_S	0.25
+#define NS		1000000000ull
 
 static void transport_status(void *opaque, FILE *out)
 {
@@ -55,6 +62,23 @@ static uint32_t pixel(uint32_t x, uint32_t y)
 static void engine_write(struct fg_engine *e, uint32_t off, uint32_t v)
 {
 	fg_engine_write(e, FAKEGPU_HEAD_BASE(0) + off, v);
+}
+
+/* Head 1 on, scanning out a @w x @h XRGB8888 frame from VRAM offset 0. */
+static void head1_on(struct fg_engine *e, uint32_t w, uint32_t h)
+{
+	uint32_t b = FAKEGPU_HEAD_BASE(1), p = b + FAKEGPU_PLANE_BASE(0);
+
+	fg_engine_write(e, b + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
+	fg_engine_write(e, b + FAKEGPU_HEAD_WIDTH, w);
+	fg_engine_write(e, b + FAKEGPU_HEAD_HEIGHT, h);
+	fg_engine_write(e, b + FAKEGPU_HEAD_REFRESH_MHZ, 60000);
+	fg_engine_write(e, p + FAKEGPU_PLANE_CTRL, 1);
+	fg_engine_write(e, p + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	fg_engine_write(e, p + FAKEGPU_PLANE_PITCH, w * 4);
+	fg_engine_write(e, p + FAKEGPU_PLANE_SRC_W, w);
+	fg_engine_write(e, p + FAKEGPU_PLANE_SRC_H, h);
+	fg_engine_write(e, b + FAKEGPU_HEAD_COMMIT, 1);
 }
 
 static int setup(void **state)
@@ -118,13 +142,66 @@ static int client(const char *path)
 	return fd;
 }
 
-/* Read everything until EOF; *len bytes, NUL-terminated. */
-static char *read_all(int fd, size_t *len)
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * One turn of the device's loop for the control socket: poll what
+ * fg_ctl_pollfds() lists (at most @ms), then dispatch, which must return
+ * promptly whatever the clients do. Returns the connections open afterwards.
+ */
+static unsigned int pump(struct fx *f, int ms)
+{
+	struct pollfd pf[FG_CTL_MAX_POLLFDS];
+	unsigned int n = fg_ctl_pollfds(f->c, pf, FG_CTL_MAX_POLLFDS);
+	double t;
+
+	assert_true(n >= 1 && n <= FG_CTL_MAX_POLLFDS);
+	assert_int_equal(pf[0].fd, fg_ctl_fd(f->c));
+	assert_true(poll(pf, n, ms) >= 0);
+	t = now_s();
+	fg_ctl_dispatch(f->c, pf, n, mono_ns() + f->skew);
+	t = now_s() - t;
+	if (t >= DISPATCH_MAX_S)
+		fail_msg("fg_ctl_dispatch() took %.0f ms (it must never wait for a client)",
+			 t * 1e3);
+	return fg_ctl_pollfds(f->c, pf, FG_CTL_MAX_POLLFDS) - 1;
+}
+
+/* Move the loop's clock forward by @ms and let it run. */
+static unsigned int advance(struct fx *f, unsigned int ms)
+{
+	f->skew += (uint64_t)ms * 1000000u;
+	return pump(f, 0);
+}
+
+/*
+ * Read client @fd until the device closes it: *len bytes, NUL-terminated.
+ * With @f, run the loop while nothing is there (and fail after 5 s); with
+ * NULL the device is done with @fd already.
+ */
+static char *read_all(struct fx *f, int fd, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
+	double t0 = now_s();
 
 	assert_non_null(buf);
+	if (f)
+		assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
 	for (;;) {
 		ssize_t r;
 
@@ -134,10 +211,16 @@ static char *read_all(int fd, size_t *len)
 			assert_non_null(buf);
 		}
 		r = read(fd, buf + n, cap - n);
-		assert_true(r >= 0);
 		if (r == 0)
 			break;
-		n += (size_t)r;
+		if (r > 0) {
+			n += (size_t)r;
+			continue;
+		}
+		assert_true(f && errno == EAGAIN);
+		if (now_s() - t0 > 5.0)
+			fail_msg("no complete reply within 5 s (%zu bytes so far)", n);
+		pump(f, 5);
 	}
 	buf[n] = '\0';
 	if (len)
@@ -145,25 +228,16 @@ static char *read_all(int fd, size_t *len)
 	return buf;
 }
 
-/* One request: send @req, let the server handle it, return the reply. */
+/* One request: send @req, let the loop serve it, return the reply. */
 static char *request(struct fx *f, const char *req, size_t *len)
 {
 	int fd = client(f->path);
 	char *reply;
 
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-	fg_ctl_handle(f->c);
-	reply = read_all(fd, len);
+	reply = read_all(f, fd, len);
 	close(fd);
 	return reply;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -200,6 +274,9 @@ static void test_status_and_stats(void **state)
 	assert_non_null(strstr(r, "head 0: on, 64x48@60.000 Hz, frame 0, connected\n"));
 	assert_non_null(strstr(r, "head 1: off, connected\n"));
 	assert_non_null(strstr(r, "transport: test-line\n"));
+	/* The connection asking counts as open. */
+	assert_non_null(strstr(r, "control: 1 of 32 connections open, 0 turned away "
+			       "(too many), 0 dropped (too slow)\n"));
 	free(r);
 
 	check_stats(f, "stats\r\n", 10, 0, 0, 0);
@@ -302,8 +379,7 @@ static void test_bad_requests(void **state)
 		assert_int_equal(write(fd, cases[i].req, strlen(cases[i].req)),
 				 (ssize_t)strlen(cases[i].req));
 		shutdown(fd, SHUT_WR);	/* a half line then EOF */
-		fg_ctl_handle(f->c);
-		r = read_all(fd, NULL);
+		r = read_all(f, fd, NULL);
 		close(fd);
 		if (strncmp(r, cases[i].reply, strlen(cases[i].reply)) != 0 ||
 		    r[strlen(r) - 1] != '\n' || strchr(r, '\n') != r + strlen(r) - 1)
@@ -332,28 +408,25 @@ static void test_bad_requests(void **state)
 static void test_silent_clients(void **state)
 {
 	struct fx *f = *state;
-	double t;
 	char *r;
 	int fd;
 
-	/* Connects and sends nothing: dropped after about a second. */
+	/* Connects and sends nothing: open until 1 s after the connect, then dropped. */
 	fd = client(f->path);
-	t = now_s();
-	fg_ctl_handle(f->c);
-	t = now_s() - t;
-	assert_true(t >= 0.5 && t < 3.0);
-	r = read_all(fd, NULL);
+	assert_int_equal(pump(f, 0), 1);
+	assert_int_equal(advance(f, 900), 1);
+	assert_int_equal(advance(f, 200), 0);
+	r = read_all(NULL, fd, NULL);
 	assert_string_equal(r, "");
 	free(r);
 	close(fd);
 
-	/* Half a line and then silence: an error line, in bounded time. */
+	/* Half a line and then silence: an error line at the deadline. */
 	fd = client(f->path);
 	assert_int_equal(write(fd, "scree", 5), 5);
-	t = now_s();
-	fg_ctl_handle(f->c);
-	assert_true(now_s() - t < 3.0);
-	r = read_all(fd, NULL);
+	assert_int_equal(pump(f, 0), 1);
+	assert_int_equal(advance(f, 1100), 0);
+	r = read_all(NULL, fd, NULL);
 	assert_string_equal(r, "error incomplete request (no newline within 1 s)\n");
 	free(r);
 	close(fd);
@@ -361,24 +434,239 @@ static void test_silent_clients(void **state)
 	/* Vanishes at once. */
 	fd = client(f->path);
 	close(fd);
-	t = now_s();
-	fg_ctl_handle(f->c);
-	assert_true(now_s() - t < 0.5);
+	assert_int_equal(pump(f, 10), 0);
 
 	/* A request, then gone before the (large) reply. */
+	head1_on(f->e, 1024, 768);
 	fd = client(f->path);
-	assert_int_equal(write(fd, "screenshot 0\n", 13), 13);
+	assert_int_equal(write(fd, "screenshot 1\n", 13), 13);
 	close(fd);
-	fg_ctl_handle(f->c);
+	assert_int_equal(pump(f, 10), 0);
 
 	/* Spurious wake-up: no client waiting. */
-	t = now_s();
-	fg_ctl_handle(f->c);
-	assert_true(now_s() - t < 0.5);
+	assert_int_equal(pump(f, 0), 0);
 
 	r = request(f, "status\n", NULL);
 	assert_int_equal(strncmp(r, "ok\n", 3), 0);
+	assert_non_null(strstr(r, ", 1 dropped (too slow)\n"));
 	free(r);
+}
+
+/* A status request answered within 200 ms (@when says what else is going on). */
+static char *prompt_status(struct fx *f, const char *when)
+{
+	double t = now_s();
+	char *r = request(f, "status\n", NULL);
+
+	t = now_s() - t;
+	assert_int_equal(strncmp(r, "ok\n", 3), 0);
+	if (t >= 0.2)
+		fail_msg("status took %.0f ms %s", t * 1e3, when);
+	return r;
+}
+
+/*
+ * Clients that connect and send nothing do not hold up the device: the
+ * others are answered at once, every dispatch returns at once, and the idle
+ * ones are dropped at their deadline.
+ */
+static void test_idle_clients_do_not_stall(void **state)
+{
+	struct fx *f = *state;
+	int idle[16];
+	char *r;
+
+	for (unsigned int i = 0; i < 16; i++) {
+		idle[i] = client(f->path);
+		pump(f, 0);
+	}
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(pump(f, 5), 16);
+	r = prompt_status(f, "with 16 idle clients");
+	assert_non_null(strstr(r, "control: 17 of 32 connections open"));
+	free(r);
+
+	assert_int_equal(advance(f, 1100), 0);
+	for (unsigned int i = 0; i < 16; i++) {
+		r = read_all(NULL, idle[i], NULL);
+		assert_string_equal(r, "");
+		free(r);
+		close(idle[i]);
+	}
+}
+
+/*
+ * A client that asks for a large screenshot and reads none of it: the others
+ * are served meanwhile; it is dropped 5 s after its request.
+ */
+static void test_unread_screenshot_does_not_stall(void **state)
+{
+	struct fx *f = *state;
+	const size_t hdr = strlen("ok screenshot 1024 768\n"), full = hdr + 1024 * 768 * 4;
+	size_t len;
+	char *r;
+	int fd;
+
+	head1_on(f->e, 1024, 768);	/* 3 MiB: more than a socket buffer */
+	fd = client(f->path);
+	assert_int_equal(write(fd, "screenshot 1\n", 13), 13);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(pump(f, 5), 1);
+
+	free(prompt_status(f, "while a screenshot is not read"));
+	r = request(f, "screenshot 0\n", &len);
+	assert_int_equal(len, strlen("ok screenshot 64 48\n") + W * H * 4);
+	free(r);
+
+	assert_int_equal(advance(f, 4900), 1);
+	assert_int_equal(advance(f, 200), 0);
+	r = read_all(NULL, fd, &len);
+	close(fd);
+	assert_int_equal(strncmp(r, "ok screenshot 1024 768\n", hdr), 0);
+	if (len >= full)
+		fail_msg("the slow client got all %zu bytes", len);
+	free(r);
+}
+
+/*
+ * More clients than FG_CTL_MAX_CLIENTS: the extra ones get an error line and
+ * are closed at once, counted in `status`; the device keeps serving.
+ */
+static void test_connection_limit(void **state)
+{
+	struct fx *f = *state;
+	int idle[FG_CTL_MAX_CLIENTS];
+	char *r;
+
+	for (unsigned int i = 0; i < FG_CTL_MAX_CLIENTS; i++) {
+		idle[i] = client(f->path);
+		pump(f, 0);
+	}
+	assert_int_equal(pump(f, 0), FG_CTL_MAX_CLIENTS);
+	for (int i = 0; i < 8; i++) {
+		int fd = client(f->path);
+
+		assert_int_equal(pump(f, 10), FG_CTL_MAX_CLIENTS);
+		r = read_all(NULL, fd, NULL);
+		assert_string_equal(r, "error too many control connections (32), try again\n");
+		free(r);
+		close(fd);
+	}
+	close(idle[0]);
+	assert_int_equal(pump(f, 10), FG_CTL_MAX_CLIENTS - 1);
+	r = request(f, "status\n", NULL);
+	assert_non_null(strstr(r, "control: 32 of 32 connections open, 8 turned away "
+			       "(too many), 0 dropped (too slow)\n"));
+	free(r);
+
+	assert_int_equal(advance(f, 1100), 0);
+	for (unsigned int i = 1; i < FG_CTL_MAX_CLIENTS; i++) {
+		r = read_all(NULL, idle[i], NULL);
+		assert_string_equal(r, "");
+		free(r);
+		close(idle[i]);
+	}
+	r = request(f, "stats\n", NULL);
+	assert_int_equal(strncmp(r, "ok\n", 3), 0);
+	free(r);
+}
+
+/*
+ * Screenshots waiting to be sent hold at most 256 MiB (one is always
+ * allowed): 16 unread 2048x2048 screenshots fill it, a 17th is refused until
+ * one of them is gone.
+ */
+static void test_screenshot_budget(void **state)
+{
+	struct fx *f = *state;
+	const size_t full = strlen("ok screenshot 2048 2048\n") + 2048 * 2048 * 4;
+	int fd[16];
+	size_t len;
+	char *r;
+
+	head1_on(f->e, 2048, 2048);	/* 16 MiB, all of the VRAM */
+	for (unsigned int i = 0; i < 16; i++) {
+		fd[i] = client(f->path);
+		assert_int_equal(write(fd[i], "screenshot 1\n", 13), 13);
+		assert_int_equal(pump(f, 0), i + 1);
+	}
+	r = request(f, "screenshot 1\n", NULL);
+	assert_string_equal(r, "error busy: 256 MiB of screenshots are being sent, try again\n");
+	free(r);
+	/* Small replies are not held up. */
+	r = request(f, "crc 1\n", NULL);
+	assert_int_equal(strncmp(r, "ok frame ", 9), 0);
+	free(r);
+
+	close(fd[0]);
+	assert_int_equal(pump(f, 10), 15);
+	r = request(f, "screenshot 1\n", &len);
+	assert_int_equal(len, full);
+	free(r);
+	for (unsigned int i = 1; i < 16; i++)
+		close(fd[i]);
+	assert_int_equal(pump(f, 10), 0);
+}
+
+/* The socket-less entry point gives exactly what a client reads. */
+static void test_serve_request(void **state)
+{
+	struct fx *f = *state;
+	static const char nul[] = "stat\0us\n";
+	struct fg_ctl_reply rp;
+	char longreq[200];
+
+	assert_int_equal(fg_ctl_serve_request(f->c, "stats\n", 6, &rp), 0);
+	assert_non_null(strstr(rp.text, "head 1 active=0 connected=1"));
+	assert_int_equal(rp.text_len, strlen(rp.text));
+	assert_null(rp.body);
+	assert_int_equal(rp.body_len, 0);
+	fg_ctl_reply_free(&rp);
+	assert_null(rp.text);
+
+	assert_int_equal(fg_ctl_serve_request(f->c, "screenshot 0\r\nstatus\n", 21, &rp), 0);
+	assert_string_equal(rp.text, "ok screenshot 64 48\n");
+	assert_int_equal(rp.body_len, W * H * 4);
+	for (uint32_t i = 0; i < W * H; i++) {
+		uint32_t want = pixel(i % W, i / W);
+		uint8_t bgr0[4] = { want & 0xff, (want >> 8) & 0xff, (want >> 16) & 0xff, 0 };
+
+		assert_memory_equal(rp.body + 4 * i, bgr0, 4);
+	}
+	fg_ctl_reply_free(&rp);
+
+	/* Nothing sent: nothing to answer. */
+	assert_int_equal(fg_ctl_serve_request(f->c, "", 0, &rp), 0);
+	assert_int_equal(rp.text_len + rp.body_len, 0);
+	fg_ctl_reply_free(&rp);
+
+	assert_int_equal(fg_ctl_serve_request(f->c, "stat", 4, &rp), 0);
+	assert_string_equal(rp.text, "error incomplete request (no newline)\n");
+	fg_ctl_reply_free(&rp);
+	assert_int_equal(fg_ctl_serve_request(f->c, nul, sizeof(nul) - 1, &rp), 0);
+	assert_string_equal(rp.text, "error request contains a NUL byte\n");
+	fg_ctl_reply_free(&rp);
+	memset(longreq, 'a', sizeof(longreq));
+	assert_int_equal(fg_ctl_serve_request(f->c, longreq, sizeof(longreq), &rp), 0);
+	assert_string_equal(rp.text, "error request line too long\n");
+	fg_ctl_reply_free(&rp);
+	/* 126 bytes and the newline: the longest line. */
+	memset(longreq, ' ', 126);
+	memcpy(longreq, "stats", 5);
+	longreq[126] = '\n';
+	assert_int_equal(fg_ctl_serve_request(f->c, longreq, 127, &rp), 0);
+	assert_int_equal(strncmp(rp.text, "ok\nhead 0 ", 10), 0);
+	fg_ctl_reply_free(&rp);
+	longreq[126] = ' ';
+	longreq[127] = '\n';
+	assert_int_equal(fg_ctl_serve_request(f->c, longreq, 128, &rp), 0);
+	assert_string_equal(rp.text, "error request line too long\n");
+	fg_ctl_reply_free(&rp);
+
+	assert_int_equal(fg_ctl_serve_request(f->c, "unplug 1\n", 9, &rp), 0);
+	assert_string_equal(rp.text, "ok\n");
+	fg_ctl_reply_free(&rp);
+	assert_int_equal(fg_engine_read(f->e, FAKEGPU_HEAD_BASE(1) + FAKEGPU_HEAD_CONNECTOR), 0);
 }
 
 static void test_socket_path_handling(void **state)
@@ -439,31 +727,42 @@ static void test_png_round_trip(void **state)
 
 /*
  * The shared client (client/ctl_client.c) against the real server: a child
- * process serves @n requests (the listening socket queues the connections),
- * the test plays fakegpu-view in this process.
+ * process runs the device's loop until *stop (a pipe) is closed, the test
+ * plays fakegpu-view in this process.
  */
-static pid_t serve_in_child(struct fx *f, int n)
+static pid_t serve_in_child(struct fx *f, int *stop)
 {
-	pid_t pid = fork();
+	int p[2];
+	pid_t pid;
 
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		for (int i = 0; i < n; i++) {
-			struct pollfd p = { .fd = fg_ctl_fd(f->c), .events = POLLIN };
+		close(p[1]);
+		for (;;) {
+			struct pollfd pf[1 + FG_CTL_MAX_POLLFDS] = {
+				{ .fd = p[0], .events = POLLIN },
+			};
+			unsigned int n = fg_ctl_pollfds(f->c, pf + 1, FG_CTL_MAX_POLLFDS);
 
-			if (poll(&p, 1, 5000) != 1)
+			if (poll(pf, n + 1, 100) < 0)
 				_exit(1);
-			fg_ctl_handle(f->c);
+			if (pf[0].revents)
+				_exit(0);
+			fg_ctl_dispatch(f->c, pf + 1, n, mono_ns());
 		}
-		_exit(0);
 	}
+	close(p[0]);
+	*stop = p[1];
 	return pid;
 }
 
-static void reap(pid_t pid)
+static void reap(pid_t pid, int stop)
 {
 	int st;
 
+	close(stop);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
@@ -475,7 +774,8 @@ static void test_client_screenshot_and_stats(void **state)
 	unsigned int n = 0;
 	uint8_t *px = NULL;
 	uint32_t w = 0, h = 0;
-	pid_t pid = serve_in_child(f, 3);
+	int stop;
+	pid_t pid = serve_in_child(f, &stop);
 
 	assert_int_equal(fg_ctlc_screenshot("test", f->path, 0, &px, &w, &h), FG_CTLC_OK);
 	assert_int_equal(w, W);
@@ -492,7 +792,7 @@ static void test_client_screenshot_and_stats(void **state)
 	assert_int_equal(fg_ctlc_screenshot("test", f->path, 1, &px, &w, &h), FG_CTLC_NO_SIGNAL);
 	assert_null(px);
 	assert_int_equal(fg_ctlc_stats("test", f->path, heads, FG_CTLC_MAX_HEADS, &n), FG_CTLC_OK);
-	reap(pid);
+	reap(pid, stop);
 	assert_int_equal(n, 2);
 	assert_true(heads[0].active && heads[0].connected);
 	assert_int_equal(heads[0].width, W);
@@ -510,11 +810,12 @@ static void test_client_errors(void **state)
 	char gone[160];
 	uint8_t *px = NULL;
 	uint32_t w, h;
-	pid_t pid = serve_in_child(f, 1);
+	int stop;
+	pid_t pid = serve_in_child(f, &stop);
 
 	/* A head the device does not have: its error, not "no signal". */
 	assert_int_equal(fg_ctlc_screenshot("test", f->path, 5, &px, &w, &h), FG_CTLC_REFUSED);
-	reap(pid);
+	reap(pid, stop);
 	snprintf(gone, sizeof(gone), "%s/none.sock", f->dir);
 	assert_int_equal(fg_ctlc_screenshot("test", gone, 0, &px, &w, &h), FG_CTLC_UNREACHABLE);
 	assert_null(px);
@@ -573,6 +874,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plug_unplug, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_clients_do_not_stall, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_screenshot_does_not_stall, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_screenshot_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path_handling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_png_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_screenshot_and_stats, setup, teardown),
