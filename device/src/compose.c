@@ -14,8 +14,10 @@
  * Exact special cases (plain copies, the pre-multiplied 0xffff rule) keep
  * the common frames fast; they give the general rule's results bit for bit.
  */
+#include <limits.h>
 #include <string.h>
-#include <zlib.h>
+
+#include <isa-l/crc.h>
 
 #include "compose.h"
 
@@ -365,7 +367,33 @@ void fg_compose_frame(const struct fg_scanout *s, const uint8_t *vram,
 		compose_line(s, vram, &pl, y, fb + (size_t)y * s->width);
 }
 
-uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
+/*
+ * ISA-L's crc32_iscsi() is CRC-32C on the raw register: it neither presets
+ * nor inverts. Standard CRC-32C of a then b is ~iscsi(b, ~crc(a)), so the
+ * running value stays in register form (inverted) between calls.
+ */
+static uint32_t crc32c_raw(uint32_t reg, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		int k = len > INT_MAX ? INT_MAX : (int)len;
+
+		/* ISA-L's prototype lacks const; it only reads the buffer. */
+		reg = crc32_iscsi((unsigned char *)p, k, reg);
+		p += k;
+		len -= (size_t)k;
+	}
+	return reg;
+}
+
+uint32_t fg_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	return ~crc32c_raw(~crc, buf, len);
+}
+
+/* The bytes B, G, R, 0 of @n composed pixels, continuing register @reg. */
+static uint32_t crc_pixels_raw(uint32_t reg, const uint32_t *px, size_t n)
 {
 #if FG_HOST_BIG_ENDIAN
 	uint8_t buf[1024];
@@ -379,41 +407,35 @@ uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
 			buf[4 * i + 2] = (px[i] >> 16) & 0xff;
 			buf[4 * i + 3] = 0;
 		}
-		crc = (uint32_t)crc32(crc, buf, (uInt)(4 * k));
+		reg = crc32c_raw(reg, buf, 4 * k);
 		px += k;
 		n -= k;
 	}
-	return crc;
+	return reg;
 #else
 	/*
 	 * Composed pixels have a zero top byte, so their in-memory bytes on a
-	 * little-endian host are exactly B, G, R, 0. Feed in bounded chunks:
-	 * crc32() takes a uInt length.
+	 * little-endian host are exactly B, G, R, 0.
 	 */
-	const uint8_t *p = (const uint8_t *)px;
-	size_t bytes = n * 4;
-
-	while (bytes) {
-		uInt k = bytes > (1u << 30) ? (1u << 30) : (uInt)bytes;
-
-		crc = (uint32_t)crc32(crc, p, k);
-		p += k;
-		bytes -= k;
-	}
-	return crc;
+	return crc32c_raw(reg, px, n * 4);
 #endif
+}
+
+uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
+{
+	return ~crc_pixels_raw(~crc, px, n);
 }
 
 uint32_t fg_frame_crc(const struct fg_scanout *s, const uint8_t *vram,
 		      uint64_t vram_size, uint32_t *line)
 {
 	struct plan pl;
-	uint32_t crc = 0;
+	uint32_t reg = ~0u;
 
 	check_planes(s, vram_size, &pl);
 	for (uint32_t y = 0; y < s->height; y++) {
 		compose_line(s, vram, &pl, y, line);
-		crc = fg_crc_pixels(crc, line, s->width);
+		reg = crc_pixels_raw(reg, line, s->width);
 	}
-	return crc;
+	return ~reg;
 }

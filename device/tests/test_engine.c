@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <zlib.h>
 
+#include "compose.h"
+#include "crc32c_ref.h"
 #include "engine.h"
 #include "fakegpu_abi.h"
 
@@ -872,22 +873,63 @@ static void test_cursor(void **state)
 
 /* ---- CRC ----------------------------------------------------------------------------- */
 
-/* Independent recomputation: crc32 of B, G, R, 0 per pixel. */
-static uint32_t crc_of(const uint32_t *px, size_t n)
+/*
+ * The reference itself against the published CRC-32C check value and the
+ * worked example of docs/device-abi.md section 12.
+ */
+static void test_crc_reference(void **state)
 {
-	uint8_t *b = malloc(n * 4);
-	uint32_t crc;
+	static const uint8_t example[8] = { 0x00, 0x00, 0xff, 0x00, 0xff, 0x00, 0x00, 0x00 };
+	static const uint32_t example_px[2] = { 0x00ff0000, 0x000000ff };
 
-	assert_non_null(b);
-	for (size_t i = 0; i < n; i++) {
-		b[4 * i] = px[i] & 0xff;
-		b[4 * i + 1] = (px[i] >> 8) & 0xff;
-		b[4 * i + 2] = (px[i] >> 16) & 0xff;
-		b[4 * i + 3] = 0;
+	(void)state;
+	assert_int_equal(ref_crc32c(0, "123456789", 9), 0xe3069283u);
+	assert_int_equal(ref_crc32c(ref_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	assert_int_equal(ref_crc32c(0, "", 0), 0);
+	assert_int_equal(ref_crc32c(0, example, sizeof(example)), 0x159074f4u);
+	assert_int_equal(ref_frame_crc(example_px, 2), 0x159074f4u);
+}
+
+/*
+ * The device's CRC-32C (ISA-L underneath, which picks a code path by CPU,
+ * length and alignment) is the standard one: the check value, and the
+ * reference over every length up to 300 at every alignment up to 8, a
+ * larger buffer, and any split of it into two calls.
+ */
+static void test_crc32c(void **state)
+{
+	enum { BIG = 1 << 20 };
+	uint8_t *buf = malloc(BIG + 8);
+	uint32_t want;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < BIG + 8; i++)
+		buf[i] = (uint8_t)((i * 2654435761u) >> 11);
+	assert_int_equal(fg_crc32c(0, "123456789", 9), 0xe3069283u);
+	assert_int_equal(fg_crc32c(fg_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	assert_int_equal(fg_crc32c(0, "", 0), 0);
+	assert_int_equal(fg_crc32c(0, NULL, 0), 0);
+	for (size_t align = 0; align < 8; align++)
+		for (size_t len = 0; len <= 300; len++)
+			if (fg_crc32c(0, buf + align, len) != ref_crc32c(0, buf + align, len))
+				fail_msg("CRC-32C of %zu bytes at +%zu: 0x%08x, want 0x%08x",
+					 len, align, fg_crc32c(0, buf + align, len),
+					 ref_crc32c(0, buf + align, len));
+	want = ref_crc32c(0, buf + 3, BIG);
+	assert_int_equal(fg_crc32c(0, buf + 3, BIG), want);
+	for (size_t cut = 0; cut <= BIG; cut += 77777)
+		assert_int_equal(fg_crc32c(fg_crc32c(0, buf + 3, cut), buf + 3 + cut,
+					   BIG - cut), want);
+	/* Pixels: B, G, R, 0 whatever the X byte holds. */
+	{
+		const uint32_t px[3] = { 0x00ff0000, 0x000000ff, 0x00123456 };
+
+		assert_int_equal(fg_crc_pixels(0, px, 2), 0x159074f4u);
+		assert_int_equal(fg_crc_pixels(fg_crc_pixels(0, px, 1), px + 1, 2),
+				 ref_frame_crc(px, 3));
 	}
-	crc = (uint32_t)crc32(0, b, (uInt)(n * 4));
-	free(b);
-	return crc;
+	free(buf);
 }
 
 static void test_crc(void **state)
@@ -907,7 +949,7 @@ static void test_crc(void **state)
 	crc1 = hrd(f, 0, FAKEGPU_HEAD_CRC);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC_FRAME), 1);
 	px = shot(f, 0, &w, &h);
-	assert_int_equal(crc1, crc_of(px, (size_t)w * h));
+	assert_int_equal(crc1, ref_frame_crc(px, (size_t)w * h));
 	free(px);
 
 	/* Same content: same CRC, next frame number. */
@@ -924,7 +966,7 @@ static void test_crc(void **state)
 	crc2 = hrd(f, 0, FAKEGPU_HEAD_CRC);
 	assert_int_not_equal(crc2, crc1);
 	px = shot(f, 0, &w, &h);
-	assert_int_equal(crc2, crc_of(px, (size_t)w * h));
+	assert_int_equal(crc2, ref_frame_crc(px, (size_t)w * h));
 	free(px);
 	/* The X byte does not matter. */
 	put32(f, 4 * (64 * 20 + 30), 0xff010101 ^ pattern(64, 30, 20, 9));
@@ -951,7 +993,7 @@ static void test_crc_worked_example(void **state)
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
 	fg_engine_run(f->e, T0);
 	fg_engine_run(f->e, vb(1));
-	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), 0x5fe37254u);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), 0x159074f4u);
 }
 
 /* ---- ARGB1555 ------------------------------------------------------------------------ */
@@ -1035,7 +1077,7 @@ static void test_argb1555_blend(void **state)
 			fail_msg("blend %u alpha 0x%x: %06x %06x %06x %06x, want %06x %06x %06x %06x",
 				 cases[i].blend, cases[i].alpha, px[0], px[1], px[2], px[3],
 				 BG, cases[i].a1, cases[i].a0, BG);
-		assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), crc_of(px, (size_t)w * h));
+		assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), ref_frame_crc(px, (size_t)w * h));
 		free(px);
 	}
 }
@@ -1221,6 +1263,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_screenshot_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_src_rect_and_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor, setup, teardown),
+		cmocka_unit_test(test_crc_reference),
+		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc_worked_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argb1555_expansion, setup, teardown),
