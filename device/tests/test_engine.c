@@ -748,6 +748,71 @@ static void test_screenshot_formats(void **state)
 		assert_int_equal(pixel_at(f, 0, (uint32_t)i, 0), rgb565[i].out);
 }
 
+static uint32_t rgb565_rule(uint32_t v)
+{
+	uint32_t r = v >> 11, g = (v >> 5) & 0x3f, b = v & 0x1f;
+
+	return (r << 3 | r >> 2) << 16 | (g << 2 | g >> 4) << 8 | (b << 3 | b >> 2);
+}
+
+/* fg_compose_frame() of one plane showing (sx, 0, w, h) of @vram at (0, 0). */
+static void compose_one(const uint8_t *vram, uint64_t size, uint32_t fmt, uint32_t pitch,
+			uint32_t sx, uint32_t w, uint32_t h, uint32_t *out)
+{
+	struct fg_scanout s = { .enabled = true, .width = w, .height = h, .refresh_mhz = HZ60 };
+
+	s.plane[0] = (struct fg_plane_state){
+		.enabled = true, .format = fmt, .cpp = fg_format_cpp(fmt), .pitch = pitch,
+		.src_x = sx, .src_w = w, .src_h = h, .alpha = 0xffff,
+	};
+	fg_compose_frame(&s, vram, size, out);
+}
+
+/*
+ * The opaque copies (several pixels at a time where the host allows) against
+ * the per-pixel rules: every RGB565 value, and spans of every length 1..20
+ * from every source column 0..8, so that each way a span can start and end
+ * is checked, in XRGB8888 (X bytes set) and RGB565.
+ */
+static void test_copy_spans(void **state)
+{
+	uint8_t *vram = malloc(256 * 512);
+	uint32_t *out = malloc(256 * 256 * sizeof(*out));
+
+	(void)state;
+	assert_non_null(vram);
+	assert_non_null(out);
+	for (uint32_t v = 0; v < 65536; v++) {
+		vram[2 * v] = v & 0xff;
+		vram[2 * v + 1] = v >> 8;
+	}
+	compose_one(vram, 256 * 512, FAKEGPU_FMT_RGB565, 512, 0, 256, 256, out);
+	for (uint32_t v = 0; v < 65536; v++)
+		if (out[v] != rgb565_rule(v))
+			fail_msg("RGB565 %04x: %06x, want %06x", v, out[v], rgb565_rule(v));
+
+	for (uint32_t i = 0; i < 256 * 512; i++)
+		vram[i] = (uint8_t)((i * 2654435761u) >> 7);
+	for (uint32_t sx = 0; sx <= 8; sx++) {
+		for (uint32_t w = 1; w <= 20; w++) {
+			compose_one(vram, 256 * 512, FAKEGPU_FMT_XRGB8888, 128, sx, w, 2, out);
+			for (uint32_t i = 0; i < 2 * w; i++) {
+				const uint8_t *p = vram + i / w * 128 + 4 * (sx + i % w);
+
+				assert_int_equal(out[i], p[0] | p[1] << 8 | p[2] << 16);
+			}
+			compose_one(vram, 256 * 512, FAKEGPU_FMT_RGB565, 64, sx, w, 2, out);
+			for (uint32_t i = 0; i < 2 * w; i++) {
+				const uint8_t *p = vram + i / w * 64 + 2 * (sx + i % w);
+
+				assert_int_equal(out[i], rgb565_rule(p[0] | p[1] << 8));
+			}
+		}
+	}
+	free(out);
+	free(vram);
+}
+
 static void test_src_rect_and_position(void **state)
 {
 	struct fx *f = *state;
@@ -1261,6 +1326,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_largest_window_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screenshot_formats, setup, teardown),
+		cmocka_unit_test(test_copy_spans),
 		cmocka_unit_test_setup_teardown(test_src_rect_and_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor, setup, teardown),
 		cmocka_unit_test(test_crc_reference),
