@@ -415,6 +415,28 @@ void fg_compose_frame(const struct fg_scanout *s, const uint8_t *vram,
 		compose_line(s, vram, &pl, y, fb + (size_t)y * s->width);
 }
 
+void fg_store_argb8888(uint8_t *dst, const uint32_t *px, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; !FG_HOST_BIG_ENDIAN && i + 4 <= n; i += 4) {
+		u32x4 v;
+
+		memcpy(&v, px + i, sizeof(v));
+		v |= 0xff000000u;
+		memcpy(dst + 4 * (size_t)i, &v, sizeof(v));
+	}
+	for (; i < n; i++) {
+		uint32_t v = px[i] | 0xff000000u;
+		uint8_t *d = dst + 4 * (size_t)i;
+
+		d[0] = v & 0xff;
+		d[1] = (v >> 8) & 0xff;
+		d[2] = (v >> 16) & 0xff;
+		d[3] = v >> 24;
+	}
+}
+
 /*
  * ISA-L's crc32_iscsi() is CRC-32C on the raw register: it neither presets
  * nor inverts. Standard CRC-32C of a then b is ~iscsi(b, ~crc(a)), so the

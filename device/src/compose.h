@@ -66,6 +66,12 @@ void fg_compose_frame(const struct fg_scanout *s, const uint8_t *vram,
 		      uint64_t vram_size, uint32_t *fb);
 
 /*
+ * Store @n composed pixels at @dst as ARGB8888 (little-endian B, G, R, A)
+ * with alpha 0xff: the writeback format, for XRGB8888 windows too.
+ */
+void fg_store_argb8888(uint8_t *dst, const uint32_t *px, uint32_t n);
+
+/*
  * Standard CRC-32C (Castagnoli: reflected polynomial 0x82F63B78, preset and
  * final XOR 0xFFFFFFFF) of @len bytes, continuing @crc: start with 0, and
  * fg_crc32c(fg_crc32c(0, a, na), b, nb) is the CRC of a then b.

@@ -1147,6 +1147,97 @@ static void test_argb1555_blend(void **state)
 	}
 }
 
+/* ---- writeback ----------------------------------------------------------------------- */
+
+#define WB_PAD		8			/* bytes between writeback lines */
+#define WB_AREA		(4u << 20)		/* per head: primary, then window */
+
+/*
+ * Arm a writeback of head @h's next frame into (@off, @pitch), commit, and
+ * run vblanks until IRQ_WRITEBACK(h) (at most a few periods).
+ */
+static void writeback_once(struct fx *f, unsigned int h, uint64_t off, uint32_t pitch,
+			   uint64_t *t)
+{
+	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	hwr(f, h, FAKEGPU_HEAD_WB_OFFSET_LO, (uint32_t)off);
+	hwr(f, h, FAKEGPU_HEAD_WB_OFFSET_HI, (uint32_t)(off >> 32));
+	hwr(f, h, FAKEGPU_HEAD_WB_PITCH, pitch);
+	hwr(f, h, FAKEGPU_HEAD_WB_FORMAT, FAKEGPU_FMT_ARGB8888);
+	hwr(f, h, FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
+	hwr(f, h, FAKEGPU_HEAD_COMMIT, 1);
+	for (int i = 0; i < 4 && !(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
+	     i++) {
+		fg_engine_run(f->e, *t);
+		*t += 1000000000000ull / HZ60;
+	}
+	assert_true(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
+	assert_int_equal(hrd(f, h, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
+}
+
+/*
+ * Many writebacks in a row on both heads while the frame size changes
+ * between them (growing, shrinking, growing again, one line, one column, a
+ * reset in between, some written over their own primary buffer): every
+ * window holds exactly the displayed frame with alpha 0xff and nothing
+ * around it changes, and the CRC still matches. The engine keeps one
+ * writeback frame buffer across frames; this is what a buffer too small,
+ * or showing an earlier frame, would break.
+ */
+static void test_writeback_sizes(void **state)
+{
+	static const uint32_t sizes[][2] = {
+		{ 64, 48 }, { 16, 8 }, { 200, 100 }, { 1, 1 }, { 200, 100 }, { 333, 7 },
+		{ 7, 333 }, { 64, 48 }, { 512, 300 }, { 3, 5 }, { 512, 300 }, { 100, 1 },
+	};
+	struct fx *f = *state;
+	uint64_t t = T0;
+
+	for (unsigned int i = 0; i < 2 * sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned int h = i % 2, k = i % (sizeof(sizes) / sizeof(sizes[0]));
+		uint32_t w = sizes[k][0], ht = sizes[k][1], pitch = w * 4 + WB_PAD;
+		uint64_t pri = (uint64_t)h * 2 * WB_AREA, off = pri + WB_AREA;
+		bool in_place = i % 5 == 4;
+
+		if (i == 13)
+			fg_engine_reset(f->e);	/* heads off, then on again */
+		if (in_place) {		/* the window is the primary buffer itself */
+			off = pri;
+			pitch = w * 4;
+		}
+		memset(f->vram + pri, 0, 2 * WB_AREA);
+		fill_pattern(f, pri, w, ht, i);
+		set_mode(f, h, w, ht, HZ60, FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC);
+		set_plane(f, h, FAKEGPU_PLANE_PRIMARY, FAKEGPU_FMT_XRGB8888, pri, w * 4,
+			  0, 0, w, ht, 0, 0);
+		writeback_once(f, h, off, pitch, &t);
+		for (uint32_t y = 0; y < ht; y++) {
+			const uint8_t *line = f->vram + off + (uint64_t)y * pitch;
+
+			for (uint32_t x = 0; x < w; x++) {
+				uint32_t want = pattern(w, x, y, i) | 0xff000000u, v;
+
+				memcpy(&v, line + 4 * x, 4);	/* little-endian host */
+				if (v != want)
+					fail_msg("writeback %u (%ux%u): (%u, %u) %08x, want %08x",
+						 i, w, ht, x, y, v, want);
+			}
+			for (uint32_t b = w * 4; b < pitch; b++)
+				assert_int_equal(line[b], 0);
+		}
+		/* Nothing past the last line. */
+		for (uint32_t b = 0; b < 4096; b++)
+			assert_int_equal(f->vram[off + (uint64_t)ht * pitch + b], 0);
+		if (hrd(f, h, FAKEGPU_HEAD_CRC_FRAME)) {
+			uint32_t sw, sh, *px = shot(f, h, &sw, &sh);
+
+			assert_int_equal(hrd(f, h, FAKEGPU_HEAD_CRC),
+					 ref_frame_crc(px, (size_t)sw * sh));
+			free(px);
+		}
+	}
+}
+
 /* ---- hotplug, EDID window, reset ----------------------------------------------------- */
 
 static void test_hotplug_and_edid_window(void **state)
@@ -1335,6 +1426,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crc_worked_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argb1555_expansion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argb1555_blend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writeback_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_and_edid_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_reg_counters, setup, teardown),
