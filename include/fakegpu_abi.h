@@ -47,7 +47,8 @@
 #define FAKEGPU_ABI_MINOR		4
 /* 1.1: FRAME no longer restarts on enable. 1.2: overlay plane, plane alpha,
  * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. 1.3: ARGB1555.
- * 1.4: shared pages (BAR4, SHM_CTRL, CLOCK_LO/HI, COMMIT.SHM). */
+ * 1.4: shared pages (BAR4, SHM_CTRL, CLOCK_LO/HI, COMMIT.SHM); the frame
+ * CRC is CRC-32C. */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <drm_fourcc.h>
-#include <zlib.h>
 
 #include "image.h"
 #include "pattern.h"
@@ -163,6 +162,34 @@ static void put_bgr0(uint8_t *dst, uint32_t rgb)
 	dst[3] = 0;
 }
 
+/*
+ * Section 12's CRC, CRC-32C, written here from its definition (reflected
+ * polynomial 0x82F63B78, preset and final XOR 0xFFFFFFFF) independently of
+ * the device's. crc32c_feed() runs the register: preset it to ~0, invert
+ * it at the end.
+ */
+struct crc32c {
+	uint32_t table[256];
+};
+
+static void crc32c_init(struct crc32c *c)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t r = i;
+
+		for (int bit = 0; bit < 8; bit++)
+			r = (r >> 1) ^ (r & 1 ? 0x82F63B78u : 0);
+		c->table[i] = r;
+	}
+}
+
+static uint32_t crc32c_feed(const struct crc32c *c, uint32_t reg, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		reg = (reg >> 8) ^ c->table[(reg ^ p[i]) & 0xff];
+	return reg;
+}
+
 static int parse_crc(const char *s, uint32_t *out)
 {
 	char *end;
@@ -182,6 +209,7 @@ int main(int argc, char **argv)
 	struct fg_image img = { 0 };
 	struct fg_scene s;
 	uint32_t guest_crc, host_crc, want_crc, first[REPORT_MAX][4];
+	struct crc32c crc;
 	uint64_t mismatches = 0;
 	uint8_t *row, *want_row;
 	int n = 0, idx;
@@ -190,7 +218,7 @@ int main(int argc, char **argv)
 		printf("usage: " PROG " NAME SHOT.png GUEST_CRC\n"
 		       "Compares the screenshot SHOT of scene NAME (see scene --list) with the\n"
 		       "frame a reference composition expects, and the CRC recomputed from SHOT\n"
-		       "(zlib crc32 over B,G,R,0 pixels) with GUEST_CRC (0xXXXXXXXX, as scene\n"
+		       "(CRC-32C over B,G,R,0 pixels) with GUEST_CRC (0xXXXXXXXX, as scene\n"
 		       "printed it). Prints\n"
 		       "  " PROG ": NAME pixels=N mismatches=M crc guest=0x.. host=0x.. ok|FAIL\n"
 		       "Exit status: 0 ok, 1 mismatch or error, 2 usage.\n");
@@ -209,6 +237,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": invalid GUEST_CRC '%s': expected 0x and up to 8 hex digits\n",
 			argv[3]);
 		return 2;
+	}
+	crc32c_init(&crc);
+	if (~crc32c_feed(&crc, ~0u, (const uint8_t *)"123456789", 9) != 0xe3069283u) {
+		fprintf(stderr, PROG ": internal error: CRC-32C check value wrong\n");
+		return 1;
 	}
 	if (fg_image_read(PROG, argv[2], &img))
 		return 1;
@@ -230,7 +263,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	host_crc = want_crc = (uint32_t)crc32(0, NULL, 0);
+	host_crc = want_crc = ~0u;	/* the register, inverted at the end */
 	for (uint32_t y = 0; y < img.h; y++) {
 		for (uint32_t x = 0; x < img.w; x++) {
 			const uint8_t *px = img.rgb + ((size_t)y * img.w + x) * 3;
@@ -249,9 +282,11 @@ int main(int argc, char **argv)
 			}
 			mismatches++;
 		}
-		host_crc = (uint32_t)crc32(host_crc, row, img.w * 4);
-		want_crc = (uint32_t)crc32(want_crc, want_row, img.w * 4);
+		host_crc = crc32c_feed(&crc, host_crc, row, (size_t)img.w * 4);
+		want_crc = crc32c_feed(&crc, want_crc, want_row, (size_t)img.w * 4);
 	}
+	host_crc = ~host_crc;
+	want_crc = ~want_crc;
 
 	int ok = !mismatches && host_crc == guest_crc;
 

@@ -14,8 +14,10 @@
  * Exact special cases (plain copies, the pre-multiplied 0xffff rule) keep
  * the common frames fast; they give the general rule's results bit for bit.
  */
+#include <limits.h>
 #include <string.h>
-#include <zlib.h>
+
+#include <isa-l/crc.h>
 
 #include "compose.h"
 
@@ -131,6 +133,54 @@ static inline uint32_t argb1555_to_argb(uint32_t v)
 	       expand5((v >> 5) & 0x1f) << 8 | expand5(v & 0x1f);
 }
 
+/*
+ * The two common formats' copies, several pixels at a time in generic
+ * vectors (GCC and Clang lower them to SSE2 or NEON, or to plain integers):
+ * the same results as copy_span()'s loops, which finish the span from the
+ * returned index. The vector loads take the bytes as they lie in memory, so
+ * a big-endian host leaves it all to the scalar loops.
+ */
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
+
+static uint32_t xrgb8888_copy4(const uint8_t *src, uint32_t *out, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; !FG_HOST_BIG_ENDIAN && i + 4 <= n; i += 4) {
+		u32x4 v;
+
+		memcpy(&v, src + 4 * i, sizeof(v));
+		v &= 0x00ffffffu;
+		memcpy(out + i, &v, sizeof(v));
+	}
+	return i;
+}
+
+/*
+ * Bit replication in 16-bit lanes: G8 << 8 | B8 is the low half of the
+ * output pixel and R8 its high half, interleaved into 0x00RRGGBB.
+ */
+static uint32_t rgb565_copy8(const uint8_t *src, uint32_t *out, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; !FG_HOST_BIG_ENDIAN && i + 8 <= n; i += 8) {
+		u16x8 v, r8, g8, b8, gb, lo, hi;
+
+		memcpy(&v, src + 2 * i, sizeof(v));
+		r8 = ((v >> 8) & 0xf8) | v >> 13;
+		g8 = ((v >> 3) & 0xfc) | ((v >> 9) & 0x03);
+		b8 = ((v << 3) & 0xf8) | ((v >> 2) & 0x07);
+		gb = g8 << 8 | b8;
+		lo = __builtin_shufflevector(gb, r8, 0, 8, 1, 9, 2, 10, 3, 11);
+		hi = __builtin_shufflevector(gb, r8, 4, 12, 5, 13, 6, 14, 7, 15);
+		memcpy(out + i, &lo, sizeof(lo));
+		memcpy(out + i + 4, &hi, sizeof(hi));
+	}
+	return i;
+}
+
 /* Opaque fetch: R, G, B of each source pixel, top byte 0. */
 static void copy_span(const struct fg_plane_state *p, const uint8_t *src,
 		      uint32_t *out, uint32_t n)
@@ -138,7 +188,7 @@ static void copy_span(const struct fg_plane_state *p, const uint8_t *src,
 	uint32_t i;
 
 	if (p->format == FAKEGPU_FMT_RGB565) {
-		for (i = 0; i < n; i++) {
+		for (i = rgb565_copy8(src, out, n); i < n; i++) {
 			uint32_t v = load_le16(src + 2 * i);
 			uint32_t g6 = (v >> 5) & 0x3f;
 
@@ -154,7 +204,7 @@ static void copy_span(const struct fg_plane_state *p, const uint8_t *src,
 		return;
 	}
 	/* XRGB8888, or ARGB8888 where its alpha does not matter. */
-	for (i = 0; i < n; i++)
+	for (i = xrgb8888_copy4(src, out, n); i < n; i++)
 		out[i] = load_le32(src + 4 * i) & 0x00ffffffu;
 }
 
@@ -365,7 +415,55 @@ void fg_compose_frame(const struct fg_scanout *s, const uint8_t *vram,
 		compose_line(s, vram, &pl, y, fb + (size_t)y * s->width);
 }
 
-uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
+void fg_store_argb8888(uint8_t *dst, const uint32_t *px, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; !FG_HOST_BIG_ENDIAN && i + 4 <= n; i += 4) {
+		u32x4 v;
+
+		memcpy(&v, px + i, sizeof(v));
+		v |= 0xff000000u;
+		memcpy(dst + 4 * (size_t)i, &v, sizeof(v));
+	}
+	for (; i < n; i++) {
+		uint32_t v = px[i] | 0xff000000u;
+		uint8_t *d = dst + 4 * (size_t)i;
+
+		d[0] = v & 0xff;
+		d[1] = (v >> 8) & 0xff;
+		d[2] = (v >> 16) & 0xff;
+		d[3] = v >> 24;
+	}
+}
+
+/*
+ * ISA-L's crc32_iscsi() is CRC-32C on the raw register: it neither presets
+ * nor inverts. Standard CRC-32C of a then b is ~iscsi(b, ~crc(a)), so the
+ * running value stays in register form (inverted) between calls.
+ */
+static uint32_t crc32c_raw(uint32_t reg, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		int k = len > INT_MAX ? INT_MAX : (int)len;
+
+		/* ISA-L's prototype lacks const; it only reads the buffer. */
+		reg = crc32_iscsi((unsigned char *)p, k, reg);
+		p += k;
+		len -= (size_t)k;
+	}
+	return reg;
+}
+
+uint32_t fg_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	return ~crc32c_raw(~crc, buf, len);
+}
+
+/* The bytes B, G, R, 0 of @n composed pixels, continuing register @reg. */
+static uint32_t crc_pixels_raw(uint32_t reg, const uint32_t *px, size_t n)
 {
 #if FG_HOST_BIG_ENDIAN
 	uint8_t buf[1024];
@@ -379,41 +477,35 @@ uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
 			buf[4 * i + 2] = (px[i] >> 16) & 0xff;
 			buf[4 * i + 3] = 0;
 		}
-		crc = (uint32_t)crc32(crc, buf, (uInt)(4 * k));
+		reg = crc32c_raw(reg, buf, 4 * k);
 		px += k;
 		n -= k;
 	}
-	return crc;
+	return reg;
 #else
 	/*
 	 * Composed pixels have a zero top byte, so their in-memory bytes on a
-	 * little-endian host are exactly B, G, R, 0. Feed in bounded chunks:
-	 * crc32() takes a uInt length.
+	 * little-endian host are exactly B, G, R, 0.
 	 */
-	const uint8_t *p = (const uint8_t *)px;
-	size_t bytes = n * 4;
-
-	while (bytes) {
-		uInt k = bytes > (1u << 30) ? (1u << 30) : (uInt)bytes;
-
-		crc = (uint32_t)crc32(crc, p, k);
-		p += k;
-		bytes -= k;
-	}
-	return crc;
+	return crc32c_raw(reg, px, n * 4);
 #endif
+}
+
+uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n)
+{
+	return ~crc_pixels_raw(~crc, px, n);
 }
 
 uint32_t fg_frame_crc(const struct fg_scanout *s, const uint8_t *vram,
 		      uint64_t vram_size, uint32_t *line)
 {
 	struct plan pl;
-	uint32_t crc = 0;
+	uint32_t reg = ~0u;
 
 	check_planes(s, vram_size, &pl);
 	for (uint32_t y = 0; y < s->height; y++) {
 		compose_line(s, vram, &pl, y, line);
-		crc = fg_crc_pixels(crc, line, s->width);
+		reg = crc_pixels_raw(reg, line, s->width);
 	}
-	return crc;
+	return ~reg;
 }

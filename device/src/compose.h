@@ -66,7 +66,21 @@ void fg_compose_frame(const struct fg_scanout *s, const uint8_t *vram,
 		      uint64_t vram_size, uint32_t *fb);
 
 /*
- * Continue a zlib crc32() over @n composed pixels, each fed as the 4 bytes
+ * Store @n composed pixels at @dst as ARGB8888 (little-endian B, G, R, A)
+ * with alpha 0xff: the writeback format, for XRGB8888 windows too.
+ */
+void fg_store_argb8888(uint8_t *dst, const uint32_t *px, uint32_t n);
+
+/*
+ * Standard CRC-32C (Castagnoli: reflected polynomial 0x82F63B78, preset and
+ * final XOR 0xFFFFFFFF) of @len bytes, continuing @crc: start with 0, and
+ * fg_crc32c(fg_crc32c(0, a, na), b, nb) is the CRC of a then b.
+ * fg_crc32c(0, "123456789", 9) = 0xE3069283.
+ */
+uint32_t fg_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/*
+ * Continue fg_crc32c() over @n composed pixels, each fed as the 4 bytes
  * B, G, R, 0x00 (XRGB8888 little-endian, X forced to 0). Start with crc 0.
  */
 uint32_t fg_crc_pixels(uint32_t crc, const uint32_t *px, size_t n);

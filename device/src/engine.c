@@ -126,6 +126,15 @@ struct fg_engine {
 	bool shm_on;			/* SHM_CTRL.ENABLE */
 	uint32_t clock_hi;		/* CLOCK_HI: high half at the last CLOCK_LO read */
 	uint32_t *line;			/* max_width pixels: CRC scratch line */
+	/*
+	 * Writeback's whole-frame buffer, owned by the engine and shared by
+	 * the heads (writebacks run one at a time): allocated when a frame
+	 * larger than any since the last reset is written back, reused by
+	 * every later writeback, freed by fg_engine_reset() and
+	 * fg_engine_free(). Never allocated per frame.
+	 */
+	uint32_t *wb_fb;
+	size_t wb_fb_px;		/* pixels wb_fb holds */
 	struct head head[FAKEGPU_MAX_HEADS];
 };
 
@@ -394,6 +403,17 @@ static uint32_t validate_head(const struct fg_engine *e, const struct head_regs 
 	return FAKEGPU_ERR_NONE;
 }
 
+/* The writeback buffer with room for @px pixels, NULL if out of memory. */
+static uint32_t *wb_buffer(struct fg_engine *e, size_t px)
+{
+	if (px > e->wb_fb_px) {
+		free(e->wb_fb);		/* its contents are never kept */
+		e->wb_fb = malloc(px * sizeof(*e->wb_fb));
+		e->wb_fb_px = e->wb_fb ? px : 0;
+	}
+	return e->wb_fb;
+}
+
 /*
  * Carry out head @hi's armed writeback: the frame it displays now (after
  * gamma) into the latched VRAM window, or WB_STATUS.ERROR if the window does
@@ -415,26 +435,15 @@ static void writeback(struct fg_engine *e, unsigned int hi)
 	    !__builtin_mul_overflow((uint64_t)s->height - 1, (uint64_t)wb->pitch, &end) &&
 	    !__builtin_add_overflow(end, wb->offset, &end) &&
 	    !__builtin_add_overflow(end, row, &end) && end <= e->vram_size)
-		fb = malloc((size_t)s->width * s->height * sizeof(*fb));
+		fb = wb_buffer(e, (size_t)s->width * s->height);
 	if (!fb) {
 		h->wb_status = FAKEGPU_WB_STATUS_ERROR;
 	} else {
 		/* Whole frame first: the window may overlap a plane's buffer. */
 		fg_compose_frame(s, e->vram, e->vram_size, fb);
-		for (uint32_t y = 0; y < s->height; y++) {
-			uint8_t *dst = e->vram + wb->offset + (uint64_t)y * wb->pitch;
-			const uint32_t *src = fb + (size_t)y * s->width;
-
-			for (uint32_t x = 0; x < s->width; x++) {
-				uint32_t v = src[x] | 0xff000000u;
-
-				dst[4 * x + 0] = v & 0xff;
-				dst[4 * x + 1] = (v >> 8) & 0xff;
-				dst[4 * x + 2] = (v >> 16) & 0xff;
-				dst[4 * x + 3] = v >> 24;
-			}
-		}
-		free(fb);
+		for (uint32_t y = 0; y < s->height; y++)
+			fg_store_argb8888(e->vram + wb->offset + (uint64_t)y * wb->pitch,
+					  fb + (size_t)y * s->width, s->width);
 		h->wb_status = FAKEGPU_WB_STATUS_DONE;
 	}
 	h->st_wb_count++;
@@ -937,6 +946,9 @@ void fg_engine_reset(struct fg_engine *e)
 	/* The status page is the device's: cleared (the commit page is the guest's). */
 	if (e->shm)
 		memset(e->shm + FAKEGPU_SHM_STATUS, 0, FAKEGPU_SHM_COMMIT - FAKEGPU_SHM_STATUS);
+	free(e->wb_fb);
+	e->wb_fb = NULL;
+	e->wb_fb_px = 0;
 	for (unsigned int i = 0; i < e->heads; i++) {
 		struct head *h = &e->head[i];
 
@@ -1071,6 +1083,7 @@ void fg_engine_free(struct fg_engine *e)
 	if (!e)
 		return;
 	free(e->line);
+	free(e->wb_fb);
 	free(e);
 }
 

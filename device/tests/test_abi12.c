@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <zlib.h>
 
+#include "crc32c_ref.h"
 #include "engine.h"
 #include "fakegpu_abi.h"
 
@@ -173,18 +173,6 @@ static uint32_t pixel_at(struct fx *f, unsigned int h, uint32_t x, uint32_t y)
 static uint64_t vb(uint64_t n)
 {
 	return T0 + n * 1000000000000ull / HZ60;
-}
-
-static uint32_t crc_of(const uint32_t *px, size_t n)
-{
-	uLong crc = crc32(0, NULL, 0);
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t b[4] = { px[i] & 0xff, (px[i] >> 8) & 0xff, (px[i] >> 16) & 0xff, 0 };
-
-		crc = crc32(crc, b, 4);
-	}
-	return (uint32_t)crc;
 }
 
 #define PRI_OFF		0u
@@ -560,7 +548,7 @@ static void test_gamma(void **state)
 	fg_engine_run(f->e, vb(1));
 	crc_plain = hrd(f, 0, FAKEGPU_HEAD_CRC);
 	plain = shot(f, 0, &w, &h);
-	assert_int_equal(crc_plain, crc_of(plain, (size_t)w * h));
+	assert_int_equal(crc_plain, ref_frame_crc(plain, (size_t)w * h));
 
 	/* Identity LUT: same frame, same CRC. */
 	load_lut(f, 0, lut_identity);
@@ -586,8 +574,8 @@ static void test_gamma(void **state)
 	px = shot(f, 0, &w, &h);
 	for (uint32_t i = 0; i < w * h; i++)
 		assert_int_equal(px[i], ~plain[i] & 0xffffff);
-	/* CRC = zlib crc32 of the post-gamma frame. */
-	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), crc_of(px, (size_t)w * h));
+	/* CRC = the frame CRC (CRC-32C) of the post-gamma frame. */
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), ref_frame_crc(px, (size_t)w * h));
 	assert_int_not_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), crc_plain);
 	free(px);
 
@@ -606,7 +594,7 @@ static void test_gamma(void **state)
 
 		assert_int_equal(px[i], (r / 2) << 16 | (255 - g) << 8 | (b * b / 255));
 	}
-	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), crc_of(px, (size_t)w * h));
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), ref_frame_crc(px, (size_t)w * h));
 	free(px);
 
 	/* Disabled again: the plain frame. */
@@ -718,7 +706,7 @@ static void test_writeback(void **state)
 		for (uint32_t y = 0; y < 8; y++)
 			for (uint32_t x = 0; x < 16; x++)
 				px[y * 16 + x] = get32(f, WB_OFF + y * (16 * 4 + 12) + 4 * x) & 0xffffff;
-		assert_int_equal(crc_of(px, 16 * 8), crc);
+		assert_int_equal(ref_frame_crc(px, 16 * 8), crc);
 	}
 
 	/* One-shot: later vblanks and commits without WB_CTRL do not write. */

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <zlib.h>
 
+#include "compose.h"
+#include "crc32c_ref.h"
 #include "engine.h"
 #include "fakegpu_abi.h"
 
@@ -747,6 +748,71 @@ static void test_screenshot_formats(void **state)
 		assert_int_equal(pixel_at(f, 0, (uint32_t)i, 0), rgb565[i].out);
 }
 
+static uint32_t rgb565_rule(uint32_t v)
+{
+	uint32_t r = v >> 11, g = (v >> 5) & 0x3f, b = v & 0x1f;
+
+	return (r << 3 | r >> 2) << 16 | (g << 2 | g >> 4) << 8 | (b << 3 | b >> 2);
+}
+
+/* fg_compose_frame() of one plane showing (sx, 0, w, h) of @vram at (0, 0). */
+static void compose_one(const uint8_t *vram, uint64_t size, uint32_t fmt, uint32_t pitch,
+			uint32_t sx, uint32_t w, uint32_t h, uint32_t *out)
+{
+	struct fg_scanout s = { .enabled = true, .width = w, .height = h, .refresh_mhz = HZ60 };
+
+	s.plane[0] = (struct fg_plane_state){
+		.enabled = true, .format = fmt, .cpp = fg_format_cpp(fmt), .pitch = pitch,
+		.src_x = sx, .src_w = w, .src_h = h, .alpha = 0xffff,
+	};
+	fg_compose_frame(&s, vram, size, out);
+}
+
+/*
+ * The opaque copies (several pixels at a time where the host allows) against
+ * the per-pixel rules: every RGB565 value, and spans of every length 1..20
+ * from every source column 0..8, so that each way a span can start and end
+ * is checked, in XRGB8888 (X bytes set) and RGB565.
+ */
+static void test_copy_spans(void **state)
+{
+	uint8_t *vram = malloc(256 * 512);
+	uint32_t *out = malloc(256 * 256 * sizeof(*out));
+
+	(void)state;
+	assert_non_null(vram);
+	assert_non_null(out);
+	for (uint32_t v = 0; v < 65536; v++) {
+		vram[2 * v] = v & 0xff;
+		vram[2 * v + 1] = v >> 8;
+	}
+	compose_one(vram, 256 * 512, FAKEGPU_FMT_RGB565, 512, 0, 256, 256, out);
+	for (uint32_t v = 0; v < 65536; v++)
+		if (out[v] != rgb565_rule(v))
+			fail_msg("RGB565 %04x: %06x, want %06x", v, out[v], rgb565_rule(v));
+
+	for (uint32_t i = 0; i < 256 * 512; i++)
+		vram[i] = (uint8_t)((i * 2654435761u) >> 7);
+	for (uint32_t sx = 0; sx <= 8; sx++) {
+		for (uint32_t w = 1; w <= 20; w++) {
+			compose_one(vram, 256 * 512, FAKEGPU_FMT_XRGB8888, 128, sx, w, 2, out);
+			for (uint32_t i = 0; i < 2 * w; i++) {
+				const uint8_t *p = vram + i / w * 128 + 4 * (sx + i % w);
+
+				assert_int_equal(out[i], p[0] | p[1] << 8 | p[2] << 16);
+			}
+			compose_one(vram, 256 * 512, FAKEGPU_FMT_RGB565, 64, sx, w, 2, out);
+			for (uint32_t i = 0; i < 2 * w; i++) {
+				const uint8_t *p = vram + i / w * 64 + 2 * (sx + i % w);
+
+				assert_int_equal(out[i], rgb565_rule(p[0] | p[1] << 8));
+			}
+		}
+	}
+	free(out);
+	free(vram);
+}
+
 static void test_src_rect_and_position(void **state)
 {
 	struct fx *f = *state;
@@ -872,22 +938,63 @@ static void test_cursor(void **state)
 
 /* ---- CRC ----------------------------------------------------------------------------- */
 
-/* Independent recomputation: crc32 of B, G, R, 0 per pixel. */
-static uint32_t crc_of(const uint32_t *px, size_t n)
+/*
+ * The reference itself against the published CRC-32C check value and the
+ * worked example of docs/device-abi.md section 12.
+ */
+static void test_crc_reference(void **state)
 {
-	uint8_t *b = malloc(n * 4);
-	uint32_t crc;
+	static const uint8_t example[8] = { 0x00, 0x00, 0xff, 0x00, 0xff, 0x00, 0x00, 0x00 };
+	static const uint32_t example_px[2] = { 0x00ff0000, 0x000000ff };
 
-	assert_non_null(b);
-	for (size_t i = 0; i < n; i++) {
-		b[4 * i] = px[i] & 0xff;
-		b[4 * i + 1] = (px[i] >> 8) & 0xff;
-		b[4 * i + 2] = (px[i] >> 16) & 0xff;
-		b[4 * i + 3] = 0;
+	(void)state;
+	assert_int_equal(ref_crc32c(0, "123456789", 9), 0xe3069283u);
+	assert_int_equal(ref_crc32c(ref_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	assert_int_equal(ref_crc32c(0, "", 0), 0);
+	assert_int_equal(ref_crc32c(0, example, sizeof(example)), 0x159074f4u);
+	assert_int_equal(ref_frame_crc(example_px, 2), 0x159074f4u);
+}
+
+/*
+ * The device's CRC-32C (ISA-L underneath, which picks a code path by CPU,
+ * length and alignment) is the standard one: the check value, and the
+ * reference over every length up to 300 at every alignment up to 8, a
+ * larger buffer, and any split of it into two calls.
+ */
+static void test_crc32c(void **state)
+{
+	enum { BIG = 1 << 20 };
+	uint8_t *buf = malloc(BIG + 8);
+	uint32_t want;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < BIG + 8; i++)
+		buf[i] = (uint8_t)((i * 2654435761u) >> 11);
+	assert_int_equal(fg_crc32c(0, "123456789", 9), 0xe3069283u);
+	assert_int_equal(fg_crc32c(fg_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	assert_int_equal(fg_crc32c(0, "", 0), 0);
+	assert_int_equal(fg_crc32c(0, NULL, 0), 0);
+	for (size_t align = 0; align < 8; align++)
+		for (size_t len = 0; len <= 300; len++)
+			if (fg_crc32c(0, buf + align, len) != ref_crc32c(0, buf + align, len))
+				fail_msg("CRC-32C of %zu bytes at +%zu: 0x%08x, want 0x%08x",
+					 len, align, fg_crc32c(0, buf + align, len),
+					 ref_crc32c(0, buf + align, len));
+	want = ref_crc32c(0, buf + 3, BIG);
+	assert_int_equal(fg_crc32c(0, buf + 3, BIG), want);
+	for (size_t cut = 0; cut <= BIG; cut += 77777)
+		assert_int_equal(fg_crc32c(fg_crc32c(0, buf + 3, cut), buf + 3 + cut,
+					   BIG - cut), want);
+	/* Pixels: B, G, R, 0 whatever the X byte holds. */
+	{
+		const uint32_t px[3] = { 0x00ff0000, 0x000000ff, 0x00123456 };
+
+		assert_int_equal(fg_crc_pixels(0, px, 2), 0x159074f4u);
+		assert_int_equal(fg_crc_pixels(fg_crc_pixels(0, px, 1), px + 1, 2),
+				 ref_frame_crc(px, 3));
 	}
-	crc = (uint32_t)crc32(0, b, (uInt)(n * 4));
-	free(b);
-	return crc;
+	free(buf);
 }
 
 static void test_crc(void **state)
@@ -907,7 +1014,7 @@ static void test_crc(void **state)
 	crc1 = hrd(f, 0, FAKEGPU_HEAD_CRC);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC_FRAME), 1);
 	px = shot(f, 0, &w, &h);
-	assert_int_equal(crc1, crc_of(px, (size_t)w * h));
+	assert_int_equal(crc1, ref_frame_crc(px, (size_t)w * h));
 	free(px);
 
 	/* Same content: same CRC, next frame number. */
@@ -924,7 +1031,7 @@ static void test_crc(void **state)
 	crc2 = hrd(f, 0, FAKEGPU_HEAD_CRC);
 	assert_int_not_equal(crc2, crc1);
 	px = shot(f, 0, &w, &h);
-	assert_int_equal(crc2, crc_of(px, (size_t)w * h));
+	assert_int_equal(crc2, ref_frame_crc(px, (size_t)w * h));
 	free(px);
 	/* The X byte does not matter. */
 	put32(f, 4 * (64 * 20 + 30), 0xff010101 ^ pattern(64, 30, 20, 9));
@@ -951,7 +1058,7 @@ static void test_crc_worked_example(void **state)
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
 	fg_engine_run(f->e, T0);
 	fg_engine_run(f->e, vb(1));
-	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), 0x5fe37254u);
+	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), 0x159074f4u);
 }
 
 /* ---- ARGB1555 ------------------------------------------------------------------------ */
@@ -1035,8 +1142,99 @@ static void test_argb1555_blend(void **state)
 			fail_msg("blend %u alpha 0x%x: %06x %06x %06x %06x, want %06x %06x %06x %06x",
 				 cases[i].blend, cases[i].alpha, px[0], px[1], px[2], px[3],
 				 BG, cases[i].a1, cases[i].a0, BG);
-		assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), crc_of(px, (size_t)w * h));
+		assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CRC), ref_frame_crc(px, (size_t)w * h));
 		free(px);
+	}
+}
+
+/* ---- writeback ----------------------------------------------------------------------- */
+
+#define WB_PAD		8			/* bytes between writeback lines */
+#define WB_AREA		(4u << 20)		/* per head: primary, then window */
+
+/*
+ * Arm a writeback of head @h's next frame into (@off, @pitch), commit, and
+ * run vblanks until IRQ_WRITEBACK(h) (at most a few periods).
+ */
+static void writeback_once(struct fx *f, unsigned int h, uint64_t off, uint32_t pitch,
+			   uint64_t *t)
+{
+	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	hwr(f, h, FAKEGPU_HEAD_WB_OFFSET_LO, (uint32_t)off);
+	hwr(f, h, FAKEGPU_HEAD_WB_OFFSET_HI, (uint32_t)(off >> 32));
+	hwr(f, h, FAKEGPU_HEAD_WB_PITCH, pitch);
+	hwr(f, h, FAKEGPU_HEAD_WB_FORMAT, FAKEGPU_FMT_ARGB8888);
+	hwr(f, h, FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
+	hwr(f, h, FAKEGPU_HEAD_COMMIT, 1);
+	for (int i = 0; i < 4 && !(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
+	     i++) {
+		fg_engine_run(f->e, *t);
+		*t += 1000000000000ull / HZ60;
+	}
+	assert_true(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
+	assert_int_equal(hrd(f, h, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
+}
+
+/*
+ * Many writebacks in a row on both heads while the frame size changes
+ * between them (growing, shrinking, growing again, one line, one column, a
+ * reset in between, some written over their own primary buffer): every
+ * window holds exactly the displayed frame with alpha 0xff and nothing
+ * around it changes, and the CRC still matches. The engine keeps one
+ * writeback frame buffer across frames; this is what a buffer too small,
+ * or showing an earlier frame, would break.
+ */
+static void test_writeback_sizes(void **state)
+{
+	static const uint32_t sizes[][2] = {
+		{ 64, 48 }, { 16, 8 }, { 200, 100 }, { 1, 1 }, { 200, 100 }, { 333, 7 },
+		{ 7, 333 }, { 64, 48 }, { 512, 300 }, { 3, 5 }, { 512, 300 }, { 100, 1 },
+	};
+	struct fx *f = *state;
+	uint64_t t = T0;
+
+	for (unsigned int i = 0; i < 2 * sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned int h = i % 2, k = i % (sizeof(sizes) / sizeof(sizes[0]));
+		uint32_t w = sizes[k][0], ht = sizes[k][1], pitch = w * 4 + WB_PAD;
+		uint64_t pri = (uint64_t)h * 2 * WB_AREA, off = pri + WB_AREA;
+		bool in_place = i % 5 == 4;
+
+		if (i == 13)
+			fg_engine_reset(f->e);	/* heads off, then on again */
+		if (in_place) {		/* the window is the primary buffer itself */
+			off = pri;
+			pitch = w * 4;
+		}
+		memset(f->vram + pri, 0, 2 * WB_AREA);
+		fill_pattern(f, pri, w, ht, i);
+		set_mode(f, h, w, ht, HZ60, FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC);
+		set_plane(f, h, FAKEGPU_PLANE_PRIMARY, FAKEGPU_FMT_XRGB8888, pri, w * 4,
+			  0, 0, w, ht, 0, 0);
+		writeback_once(f, h, off, pitch, &t);
+		for (uint32_t y = 0; y < ht; y++) {
+			const uint8_t *line = f->vram + off + (uint64_t)y * pitch;
+
+			for (uint32_t x = 0; x < w; x++) {
+				uint32_t want = pattern(w, x, y, i) | 0xff000000u, v;
+
+				memcpy(&v, line + 4 * x, 4);	/* little-endian host */
+				if (v != want)
+					fail_msg("writeback %u (%ux%u): (%u, %u) %08x, want %08x",
+						 i, w, ht, x, y, v, want);
+			}
+			for (uint32_t b = w * 4; b < pitch; b++)
+				assert_int_equal(line[b], 0);
+		}
+		/* Nothing past the last line. */
+		for (uint32_t b = 0; b < 4096; b++)
+			assert_int_equal(f->vram[off + (uint64_t)ht * pitch + b], 0);
+		if (hrd(f, h, FAKEGPU_HEAD_CRC_FRAME)) {
+			uint32_t sw, sh, *px = shot(f, h, &sw, &sh);
+
+			assert_int_equal(hrd(f, h, FAKEGPU_HEAD_CRC),
+					 ref_frame_crc(px, (size_t)sw * sh));
+			free(px);
+		}
 	}
 }
 
@@ -1219,12 +1417,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_largest_window_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screenshot_formats, setup, teardown),
+		cmocka_unit_test(test_copy_spans),
 		cmocka_unit_test_setup_teardown(test_src_rect_and_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor, setup, teardown),
+		cmocka_unit_test(test_crc_reference),
+		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc_worked_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argb1555_expansion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argb1555_blend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writeback_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_and_edid_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_reg_counters, setup, teardown),

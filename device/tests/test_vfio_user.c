@@ -42,8 +42,7 @@
 
 #include <cmocka.h>
 
-#include <zlib.h>
-
+#include "crc32c_ref.h"
 #include "fakegpu_abi.h"
 #include "vfu_client.h"
 
@@ -1415,10 +1414,10 @@ static void test_scanout(void **state)
 
 		assert_memory_equal(px + i * 4, bgr0, 4);
 	}
-	/* CRC register == crc32 of the screenshot bytes, and stable. */
+	/* CRC register == CRC-32C of the screenshot bytes, and stable. */
 	frame = head_rd(c, FAKEGPU_HEAD_FRAME);
 	crc = crc_after(c, frame);
-	assert_int_equal(crc, (uint32_t)crc32(0, px, w * h * 4));
+	assert_int_equal(crc, ref_crc32c(0, px, (size_t)w * h * 4));
 	crc2 = crc_after(c, head_rd(c, FAKEGPU_HEAD_CRC_FRAME) + 2);
 	assert_int_equal(crc2, crc);
 
@@ -1427,7 +1426,7 @@ static void test_scanout(void **state)
 	crc2 = crc_after(c, head_rd(c, FAKEGPU_HEAD_FRAME) + 1);
 	assert_int_not_equal(crc2, crc);
 	px = ctl_screenshot(d, shot2, sizeof(shot2), w, h);
-	assert_int_equal(crc2, (uint32_t)crc32(0, px, w * h * 4));
+	assert_int_equal(crc2, ref_crc32c(0, px, (size_t)w * h * 4));
 
 	/* A window past the end of VRAM is refused; the display is kept. */
 	plane_wr(c, FAKEGPU_PLANE_OFFSET_LO, (uint32_t)(size - 100));
@@ -1445,7 +1444,7 @@ static void test_scanout(void **state)
 /*
  * ABI 1.2 through the real server: an ARGB8888 overlay at half plane alpha
  * over the primary, an inverting gamma LUT and a writeback. The screenshot
- * is the post-gamma frame, the CRC register is its crc32, and the writeback
+ * is the post-gamma frame, the CRC register is its CRC-32C, and the writeback
  * lands in the guest's VRAM mapping as exactly that frame.
  */
 static void test_scanout_overlay_gamma_writeback(void **state)
@@ -1528,7 +1527,7 @@ static void test_scanout_overlay_gamma_writeback(void **state)
 		assert_memory_equal(vram + wb + i * 4, bgr0, 4);
 	}
 	crc = crc_after(c, head_rd(c, FAKEGPU_HEAD_FRAME));
-	assert_int_equal(crc, (uint32_t)crc32(0, px, w * h * 4));
+	assert_int_equal(crc, ref_crc32c(0, px, (size_t)w * h * 4));
 
 	munmap(vram, size);
 	vfuc_close(c);
