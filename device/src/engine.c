@@ -10,6 +10,7 @@
  * is checked when a commit is latched (see validate_head()).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,12 +100,35 @@ struct head {
 	bool pending_reserved;		/* the pending record had reserved values */
 	uint32_t st_seq, st_wb_count, st_refused, st_hotplug;
 
+	/*
+	 * Bumped by every reset: display work started before it (composition
+	 * outside the lock, fg_engine_run()) is then not stored.
+	 */
+	uint64_t gen;
+
 	/* Device-lifetime statistics (fg_engine_head_stats()): reset keeps them. */
 	uint64_t vblank_irqs, commits, refused;
 	uint64_t reg_writes, reg_reads;
 };
 
+/*
+ * Locking. `lock` protects every field below it except the composition
+ * scratch buffers (line, wb_fb), which belong to the one thread that calls
+ * fg_engine_run() and fg_engine_screenshot() (the display thread). The lock
+ * is held for register accesses and the bookkeeping of a vblank, never while
+ * a frame is composed, CRC'd or written back: fg_engine_run() snapshots the
+ * active state under it, composes without it and stores the results under it
+ * again. The interrupt and wake callbacks are called after the lock is
+ * released (raise_irq() and latch() only note them). `line_up` mirrors the
+ * INTx level for fg_engine_irq_pending(), which takes no lock.
+ */
 struct fg_engine {
+	pthread_mutex_t lock;
+	atomic_bool line_up;
+	bool fire_irq, fire_wake;	/* callbacks owed at unlock */
+	void (*wake)(void *opaque);
+	void *wake_opaque;
+
 	unsigned int heads;
 	uint64_t vram_size;
 	uint8_t *vram;
@@ -129,9 +153,9 @@ struct fg_engine {
 	/*
 	 * Writeback's whole-frame buffer, owned by the engine and shared by
 	 * the heads (writebacks run one at a time): allocated when a frame
-	 * larger than any since the last reset is written back, reused by
-	 * every later writeback, freed by fg_engine_reset() and
-	 * fg_engine_free(). Never allocated per frame.
+	 * larger than any before is written back, reused by every later
+	 * writeback, freed by fg_engine_free() (not by a reset, which another
+	 * thread may do while a writeback runs). Never allocated per frame.
 	 */
 	uint32_t *wb_fb;
 	size_t wb_fb_px;		/* pixels wb_fb holds */
@@ -163,8 +187,34 @@ static void raise_irq(struct fg_engine *e, uint32_t bits)
 {
 	if (!e->shm_on)
 		e->irq_status |= bits;
-	if ((bits & e->irq_mask) && e->irq)
+	if (bits & e->irq_mask)
+		e->fire_irq = true;	/* called at unlock */
+}
+
+static void lock(const struct fg_engine *e)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&e->lock);
+}
+
+/* For the functions that change nothing (no callbacks owed). */
+static void unlock_const(const struct fg_engine *e)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&e->lock);
+}
+
+/* Release the lock, then make the callbacks the locked section owes. */
+static void unlock(struct fg_engine *e)
+{
+	bool irq = e->fire_irq, wake = e->fire_wake;
+
+	e->fire_irq = false;
+	e->fire_wake = false;
+	atomic_store(&e->line_up, !e->shm_on && (e->irq_status & e->irq_mask));
+	pthread_mutex_unlock(&e->lock);
+	if (irq && e->irq)
 		e->irq(e->opaque);
+	if (wake && e->wake)
+		e->wake(e->wake_opaque);
 }
 
 /* ---- shared pages -------------------------------------------------------- */
@@ -221,6 +271,7 @@ static void shm_publish(struct fg_engine *e, unsigned int hi)
 }
 
 static uint32_t *shadow_reg(struct head *h, uint32_t off);
+static void reset_locked(struct fg_engine *e);
 static bool shadow_value_ok(const struct head *h, const uint32_t *reg, uint32_t value);
 
 /* The head and plane registers a commit record carries (head offsets). */
@@ -420,34 +471,46 @@ static uint32_t *wb_buffer(struct fg_engine *e, size_t px)
  * not hold it, the format is not XRGB8888/ARGB8888 or the head is off. Either
  * way IRQ_WRITEBACK(h); the job is one-shot.
  */
-static void writeback(struct fg_engine *e, unsigned int hi)
+/* Would writeback request @wb fit a frame of @s (window in VRAM, format, pitch)? */
+static bool wb_valid(const struct fg_engine *e, const struct fg_scanout *s,
+		     const struct wb_job *wb)
+{
+	uint64_t row = (uint64_t)s->width * 4, end;
+
+	return s->enabled &&
+	       (wb->format == FAKEGPU_FMT_XRGB8888 || wb->format == FAKEGPU_FMT_ARGB8888) &&
+	       wb->pitch % 4 == 0 && wb->pitch >= row &&
+	       !__builtin_mul_overflow((uint64_t)s->height - 1, (uint64_t)wb->pitch, &end) &&
+	       !__builtin_add_overflow(end, wb->offset, &end) &&
+	       !__builtin_add_overflow(end, row, &end) && end <= e->vram_size;
+}
+
+/* Head @hi's writeback request is finished: status, count, interrupt. Locked. */
+static void wb_done(struct fg_engine *e, unsigned int hi, bool ok)
 {
 	struct head *h = &e->head[hi];
-	const struct fg_scanout *s = &h->active;
-	struct wb_job *wb = &h->wb;
-	uint64_t row = (uint64_t)s->width * 4, end;
-	uint32_t *fb = NULL;
 
-	wb->armed = false;
-	if (s->enabled &&
-	    (wb->format == FAKEGPU_FMT_XRGB8888 || wb->format == FAKEGPU_FMT_ARGB8888) &&
-	    wb->pitch % 4 == 0 && wb->pitch >= row &&
-	    !__builtin_mul_overflow((uint64_t)s->height - 1, (uint64_t)wb->pitch, &end) &&
-	    !__builtin_add_overflow(end, wb->offset, &end) &&
-	    !__builtin_add_overflow(end, row, &end) && end <= e->vram_size)
-		fb = wb_buffer(e, (size_t)s->width * s->height);
-	if (!fb) {
-		h->wb_status = FAKEGPU_WB_STATUS_ERROR;
-	} else {
-		/* Whole frame first: the window may overlap a plane's buffer. */
-		fg_compose_frame(s, e->vram, e->vram_size, fb);
-		for (uint32_t y = 0; y < s->height; y++)
-			fg_store_argb8888(e->vram + wb->offset + (uint64_t)y * wb->pitch,
-					  fb + (size_t)y * s->width, s->width);
-		h->wb_status = FAKEGPU_WB_STATUS_DONE;
-	}
+	h->wb_status = ok ? FAKEGPU_WB_STATUS_DONE : FAKEGPU_WB_STATUS_ERROR;
 	h->st_wb_count++;
 	raise_irq(e, FAKEGPU_IRQ_WRITEBACK(hi));
+}
+
+/*
+ * Compose the frame of @s and store it at @wb's window. Display thread,
+ * without the lock (reads VRAM and the snapshot only). False: no buffer.
+ */
+static bool wb_run(struct fg_engine *e, const struct fg_scanout *s, const struct wb_job *wb)
+{
+	uint32_t *fb = wb_buffer(e, (size_t)s->width * s->height);
+
+	if (!fb)
+		return false;
+	/* Whole frame first: the window may overlap a plane's buffer. */
+	fg_compose_frame(s, e->vram, e->vram_size, fb);
+	for (uint32_t y = 0; y < s->height; y++)
+		fg_store_argb8888(e->vram + wb->offset + (uint64_t)y * wb->pitch,
+				  fb + (size_t)y * s->width, s->width);
+	return true;
 }
 
 /*
@@ -488,11 +551,14 @@ static void latch(struct fg_engine *e, unsigned int hi, uint64_t now)
 		h->active = s;
 		h->started = false;
 		h->have_vblank = false;
-		if (h->wb.armed)
-			writeback(e, hi);	/* no frame to write: ERROR */
+		if (h->wb.armed) {
+			h->wb.armed = false;
+			wb_done(e, hi, false);	/* no frame to write: ERROR */
+		}
 		return;
 	}
 	if (!was_on) {
+		e->fire_wake = true;	/* a deadline of "now" for the display loop */
 		/*
 		 * Switched on: timing starts at the next fg_engine_run(). FRAME
 		 * keeps counting from where it stopped (ABI 1.1): a driver can
@@ -535,7 +601,21 @@ static void commit_shm(struct fg_engine *e, unsigned int hi)
 
 /* ---- timing ---------------------------------------------------------------- */
 
-static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
+/*
+ * What a vblank leaves to do outside the lock (fg_engine_run()): the CRC and
+ * the writeback of a snapshot of the active state, then the bookkeeping.
+ */
+struct vblank_work {
+	bool due, crc, wb, wb_ok;
+	uint64_t gen;			/* the head's generation at the vblank */
+	uint32_t frame, crc_value;
+	struct wb_job job;
+	struct fg_scanout s;
+};
+
+/* First half of head @hi's vblank at @when, locked: timing, latch, snapshot. */
+static void vblank_begin(struct fg_engine *e, unsigned int hi, uint64_t when,
+			 struct vblank_work *w)
 {
 	struct head *h = &e->head[hi];
 
@@ -543,20 +623,46 @@ static void vblank(struct fg_engine *e, unsigned int hi, uint64_t when)
 		shm_take(e, hi, h->shm_doorbell);
 	if (h->pending_valid)
 		latch(e, hi, when);
-	if (h->active.enabled && h->active.crc && e->line) {
-		h->crc = fg_frame_crc(&h->active, e->vram, e->vram_size, e->line);
-		h->crc_frame = h->frame;
-	}
 	h->have_vblank = true;
 	h->last_vblank_ns = when;
-	if (h->wb.armed)
-		writeback(e, hi);
+	w->due = true;
+	w->gen = h->gen;
+	w->frame = h->frame;
+	w->crc = h->active.enabled && h->active.crc && e->line;
+	w->wb = false;
+	if (h->wb.armed) {
+		h->wb.armed = false;
+		if (wb_valid(e, &h->active, &h->wb)) {
+			w->wb = true;
+			w->job = h->wb;
+		} else {
+			wb_done(e, hi, false);
+		}
+	}
+	if (w->crc || w->wb)
+		w->s = h->active;
+}
+
+/* Second half, locked: results stored, status published, interrupt raised. */
+static void vblank_end(struct fg_engine *e, unsigned int hi, const struct vblank_work *w)
+{
+	struct head *h = &e->head[hi];
+
+	if (w->gen != h->gen)
+		return;		/* reset since: none of it belongs to the device now */
+	if (w->crc) {
+		h->crc = w->crc_value;
+		h->crc_frame = w->frame;
+	}
+	if (w->wb)
+		wb_done(e, hi, w->wb_ok);
 	h->vblank_irqs++;
 	shm_publish(e, hi);
 	raise_irq(e, FAKEGPU_IRQ_VBLANK(hi));
 }
 
-static void run_head(struct fg_engine *e, unsigned int hi, uint64_t now)
+static void run_head(struct fg_engine *e, unsigned int hi, uint64_t now,
+		     struct vblank_work *w)
 {
 	struct head *h = &e->head[hi];
 	uint64_t mhz = h->active.refresh_mhz, d, q, when;
@@ -584,7 +690,7 @@ static void run_head(struct fg_engine *e, unsigned int hi, uint64_t now)
 	/* Missed vblanks are counted; the frame is composed once. */
 	h->frame += (uint32_t)(m - h->n_last);
 	h->n_last = m;
-	vblank(e, hi, when);
+	vblank_begin(e, hi, when, w);
 	if (h->active.enabled && h->started)
 		h->deadline = vblank_time(h, h->n_last + 1);
 }
@@ -593,24 +699,52 @@ uint64_t fg_engine_next_deadline(const struct fg_engine *e)
 {
 	uint64_t best = UINT64_MAX;
 
+	lock(e);
 	for (unsigned int i = 0; i < e->heads; i++) {
 		const struct head *h = &e->head[i];
 
 		if (!h->active.enabled)
 			continue;
-		if (!h->started)
-			return 1;	/* due now: fg_engine_run() starts it */
+		if (!h->started) {
+			best = 1;	/* due now: fg_engine_run() starts it */
+			break;
+		}
 		if (h->deadline < best)
 			best = h->deadline;
 	}
+	unlock_const(e);
 	return best;
 }
 
 void fg_engine_run(struct fg_engine *e, uint64_t now_ns)
 {
-	for (unsigned int i = 0; i < e->heads; i++)
+	struct vblank_work w[FAKEGPU_MAX_HEADS];
+	bool any = false;
+
+	lock(e);
+	for (unsigned int i = 0; i < e->heads; i++) {
+		w[i].due = false;
 		if (e->head[i].active.enabled)
-			run_head(e, i, now_ns);
+			run_head(e, i, now_ns, &w[i]);
+		any |= w[i].due;
+	}
+	unlock(e);
+	if (!any)
+		return;
+	/* Composition without the lock: register accesses go on meanwhile. */
+	for (unsigned int i = 0; i < e->heads; i++) {
+		if (!w[i].due)
+			continue;
+		if (w[i].crc)
+			w[i].crc_value = fg_frame_crc(&w[i].s, e->vram, e->vram_size, e->line);
+		if (w[i].wb)
+			w[i].wb_ok = wb_run(e, &w[i].s, &w[i].job);
+	}
+	lock(e);
+	for (unsigned int i = 0; i < e->heads; i++)
+		if (w[i].due)
+			vblank_end(e, i, &w[i]);
+	unlock(e);
 }
 
 /* ---- register access ------------------------------------------------------- */
@@ -798,7 +932,7 @@ static void write_head(struct fg_engine *e, unsigned int hi, uint32_t off,
 	*reg = value;
 }
 
-uint32_t fg_engine_peek(const struct fg_engine *e, uint32_t offset)
+static uint32_t peek_locked(const struct fg_engine *e, uint32_t offset)
 {
 	uint32_t rel;
 	int hi;
@@ -836,7 +970,7 @@ uint32_t fg_engine_peek(const struct fg_engine *e, uint32_t offset)
 	return peek_head(e, (unsigned int)hi, rel);
 }
 
-uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
+static uint32_t read_locked(struct fg_engine *e, uint32_t offset)
 {
 	uint32_t v, rel;
 	struct head *h;
@@ -848,7 +982,7 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 		e->clock_hi = (uint32_t)(now >> 32);	/* for the CLOCK_HI read */
 		return (uint32_t)now;
 	}
-	v = fg_engine_peek(e, offset);
+	v = peek_locked(e, offset);
 
 	if (offset >= FAKEGPU_MMIO_SIZE || offset % 4)
 		return 0;
@@ -865,7 +999,7 @@ uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
 	return v;
 }
 
-void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
+static void write_locked(struct fg_engine *e, uint32_t offset, uint32_t value)
 {
 	uint32_t rel;
 	int hi;
@@ -894,7 +1028,7 @@ void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
 		if (value & ~FAKEGPU_CTRL_RESET)
 			refuse_write(e);
 		else if (value)
-			fg_engine_reset(e);
+			reset_locked(e);
 		return;
 	case FAKEGPU_REG_SCRATCH:
 		e->scratch = value;
@@ -915,10 +1049,38 @@ void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
 	write_head(e, (unsigned int)hi, rel, value);
 }
 
+uint32_t fg_engine_peek(const struct fg_engine *e, uint32_t offset)
+{
+	uint32_t v;
+
+	lock(e);
+	v = peek_locked(e, offset);
+	unlock_const(e);
+	return v;
+}
+
+uint32_t fg_engine_read(struct fg_engine *e, uint32_t offset)
+{
+	uint32_t v;
+
+	lock(e);
+	v = read_locked(e, offset);
+	unlock(e);
+	return v;
+}
+
+void fg_engine_write(struct fg_engine *e, uint32_t offset, uint32_t value)
+{
+	lock(e);
+	write_locked(e, offset, value);
+	unlock(e);
+}
+
+/* Lock-free: the pci layer asks while it holds its own interrupt lock. */
 bool fg_engine_irq_pending(const struct fg_engine *e)
 {
-	/* Shared pages: no status bits, edge interrupts only. */
-	return !e->shm_on && (e->irq_status & e->irq_mask) != 0;
+	/* Shared pages: no status bits, edge interrupts only (line_up false). */
+	return atomic_load(&e->line_up);
 }
 
 /* Power-on values of a head's shadow registers. */
@@ -935,7 +1097,7 @@ static void reset_regs(struct head_regs *r)
 		r->gamma_lut[i] = i * 0x010101u;
 }
 
-void fg_engine_reset(struct fg_engine *e)
+static void reset_locked(struct fg_engine *e)
 {
 	e->irq_status = 0;
 	e->irq_mask = 0;
@@ -946,9 +1108,6 @@ void fg_engine_reset(struct fg_engine *e)
 	/* The status page is the device's: cleared (the commit page is the guest's). */
 	if (e->shm)
 		memset(e->shm + FAKEGPU_SHM_STATUS, 0, FAKEGPU_SHM_COMMIT - FAKEGPU_SHM_STATUS);
-	free(e->wb_fb);
-	e->wb_fb = NULL;
-	e->wb_fb_px = 0;
 	for (unsigned int i = 0; i < e->heads; i++) {
 		struct head *h = &e->head[i];
 
@@ -971,6 +1130,7 @@ void fg_engine_reset(struct fg_engine *e)
 		h->shm_doorbell = false;
 		h->pending_reserved = false;
 		h->st_seq = h->st_wb_count = h->st_refused = h->st_hotplug = 0;
+		h->gen++;
 		/*
 		 * Kept: vblank_irqs, commits, refused, reg_writes, reg_reads.
 		 * They are host-side statistics of the device's lifetime, which
@@ -978,6 +1138,13 @@ void fg_engine_reset(struct fg_engine *e)
 		 * at driver probe) must not wipe what the host is measuring.
 		 */
 	}
+}
+
+void fg_engine_reset(struct fg_engine *e)
+{
+	lock(e);
+	reset_locked(e);
+	unlock(e);
 }
 
 /* ---- life cycle and host side --------------------------------------------- */
@@ -1018,6 +1185,10 @@ struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
 		fprintf(stderr, "fakegpu: out of memory for the engine\n");
 		return NULL;
 	}
+	pthread_mutex_init(&e->lock, NULL);
+	atomic_init(&e->line_up, false);
+	e->wake = cfg->wake;
+	e->wake_opaque = cfg->wake_opaque;
 	e->heads = cfg->heads;
 	e->vram_size = cfg->vram_size;
 	e->vram = cfg->vram;
@@ -1084,27 +1255,31 @@ void fg_engine_free(struct fg_engine *e)
 		return;
 	free(e->line);
 	free(e->wb_fb);
+	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
 
 int fg_engine_screenshot(struct fg_engine *e, unsigned int head,
 			 uint32_t **pixels, uint32_t *width, uint32_t *height)
 {
-	const struct fg_scanout *s;
+	struct fg_scanout s;
 	uint32_t *fb;
 
 	if (head >= e->heads)
 		return -ENODEV;
-	s = &e->head[head].active;
-	if (!s->enabled)
+	/* A snapshot under the lock, composed without it. */
+	lock(e);
+	s = e->head[head].active;
+	unlock_const(e);
+	if (!s.enabled)
 		return -ENODATA;
-	fb = malloc((size_t)s->width * s->height * sizeof(*fb));
+	fb = malloc((size_t)s.width * s.height * sizeof(*fb));
 	if (!fb)
 		return -ENOMEM;
-	fg_compose_frame(s, e->vram, e->vram_size, fb);
+	fg_compose_frame(&s, e->vram, e->vram_size, fb);
 	*pixels = fb;
-	*width = s->width;
-	*height = s->height;
+	*width = s.width;
+	*height = s.height;
 	return 0;
 }
 
@@ -1113,12 +1288,14 @@ int fg_engine_set_connected(struct fg_engine *e, unsigned int head,
 {
 	if (head >= e->heads)
 		return -ENODEV;
-	if (e->head[head].connected == connected)
-		return 0;
-	e->head[head].connected = connected;
-	e->head[head].st_hotplug++;
-	shm_publish(e, head);
-	raise_irq(e, FAKEGPU_IRQ_HOTPLUG(head));
+	lock(e);
+	if (e->head[head].connected != connected) {
+		e->head[head].connected = connected;
+		e->head[head].st_hotplug++;
+		shm_publish(e, head);
+		raise_irq(e, FAKEGPU_IRQ_HOTPLUG(head));
+	}
+	unlock(e);
 	return 0;
 }
 
@@ -1131,6 +1308,7 @@ int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
 		return -ENODEV;
 	h = &e->head[head];
 	memset(st, 0, sizeof(*st));
+	lock(e);
 	st->active = h->active.enabled;
 	st->connected = h->connected;
 	st->width = h->active.width;
@@ -1144,6 +1322,7 @@ int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
 	st->refused = h->refused;
 	st->reg_writes = h->reg_writes;
 	st->reg_reads = h->reg_reads;
+	unlock_const(e);
 	return 0;
 }
 

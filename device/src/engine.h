@@ -5,7 +5,12 @@
  * sockets or vfio-user: the PCI/transport layer calls it for BAR0 accesses and
  * drives its clock; it reports interrupts through one callback.
  *
- * Single-threaded: every function is called from the device's event loop.
+ * Threads: every function may be called from any thread; an internal mutex
+ * serialises them (engine.c, struct fg_engine). fg_engine_run() and
+ * fg_engine_screenshot() compose frames without holding it and share scratch
+ * buffers: call those two from one thread only (the display thread). The
+ * interrupt and wake callbacks are called without the mutex held, from
+ * whichever thread raised them.
  */
 #ifndef FG_ENGINE_H
 #define FG_ENGINE_H
@@ -45,6 +50,13 @@ struct fg_engine_config {
 	 */
 	uint64_t (*clock_ns)(void *opaque);
 	void *clock_opaque;
+	/*
+	 * Optional: called when fg_engine_next_deadline() may have moved
+	 * earlier (a head switched on by a register write), so that a display
+	 * thread sleeping until the old deadline wakes up and asks again.
+	 */
+	void (*wake)(void *opaque);
+	void *wake_opaque;
 };
 
 /*

@@ -6,11 +6,21 @@
  *                  [--heads N] [--ctl PATH] [--pidfile FILE] [--verbose]
  *                  [--socket-mode MODE] [--socket-group GROUP]
  *
- * One thread, one poll() loop: the vfio-user listen and client sockets, a
- * timerfd armed to the engine's next vblank, the control socket and its
- * connections (poll() sleeps no longer than their next deadline), and a
- * signalfd for SIGTERM/SIGINT (clean exit, sockets unlinked). Nothing in the
- * loop waits for a peer.
+ * Two threads, each with one poll() loop, neither waiting for a peer:
+ *   - the transport thread (main): the vfio-user listen and client sockets
+ *     and a signalfd for SIGTERM/SIGINT (clean exit, sockets unlinked). It
+ *     answers every register access; it never composes a frame.
+ *   - the display thread: a timerfd armed to the engine's next vblank, an
+ *     eventfd the engine pokes when a register write moved that deadline
+ *     earlier (and the transport pokes to stop it), the control socket and
+ *     its connections (poll() sleeps no longer than their next deadline).
+ *     Vblanks, latching, composition, CRC, writeback and screenshots run
+ *     here.
+ * The engine's mutex (engine.h) is what they share; it is never held while
+ * a frame is composed. Owned by the transport thread: the vfio-user server
+ * (vfu_status() is safe from the other). Owned by the display thread: the
+ * timerfd and the control socket. Both: the engine and the PCI function
+ * (pci.c, its interrupt lock).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +28,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -39,6 +52,10 @@ struct device {
 	struct vfu_server *vfu;
 	struct fg_ctl *ctl;
 	int timer_fd, signal_fd;
+	int wake_fd;			/* eventfd: wake the display thread */
+	atomic_bool stop;		/* the display thread ends */
+	pthread_t display;
+	bool display_started;
 	const char *pidfile;
 };
 
@@ -110,8 +127,31 @@ static void status_lines(void *opaque, FILE *out)
 	fg_pci_status(d->pci, out);
 }
 
+/* Engine wake callback, any thread: the display loop re-reads the deadline. */
+static void wake_display(void *opaque)
+{
+	struct device *d = opaque;
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is already non-zero, the loop will wake. */
+	if (write(d->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		fprintf(stderr, "fakegpu-device: waking the display thread: %s\n",
+			strerror(errno));
+}
+
+static void stop_display(struct device *d)
+{
+	if (!d->display_started)
+		return;
+	atomic_store(&d->stop, true);
+	wake_display(d);
+	pthread_join(d->display, NULL);
+	d->display_started = false;
+}
+
 static void cleanup(struct device *d)
 {
+	stop_display(d);
 	fg_ctl_free(d->ctl);
 	vfu_server_free(d->vfu);
 	fg_pci_free(d->pci);
@@ -119,6 +159,8 @@ static void cleanup(struct device *d)
 		close(d->timer_fd);
 	if (d->signal_fd >= 0)
 		close(d->signal_fd);
+	if (d->wake_fd >= 0)
+		close(d->wake_fd);
 	if (d->pidfile)
 		unlink(d->pidfile);
 }
@@ -160,27 +202,73 @@ static int poll_timeout(uint64_t deadline)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-static int run(struct device *d)
+static void drain(int fd)
 {
-	for (;;) {
-		struct pollfd pf[4 + FG_CTL_MAX_POLLFDS];
-		int n = 0, i_sig, i_timer, i_listen, i_client = -1, i_ctl = -1, n_ctl = 0;
-		int timeout = -1;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		fprintf(stderr, "fakegpu-device: read: %s\n", strerror(errno));
+}
+
+/* The display thread: vblanks and everything composed, the control socket. */
+static void *display_main(void *arg)
+{
+	struct device *d = arg;
+	struct fg_engine *e = fg_pci_engine(d->pci);
+
+	while (!atomic_load(&d->stop)) {
+		struct pollfd pf[2 + FG_CTL_MAX_POLLFDS];
+		int n = 0, i_timer, i_wake, i_ctl = -1, n_ctl = 0, timeout = -1;
 
 		arm_timer(d);
-		pf[i_sig = n++] = (struct pollfd){ .fd = d->signal_fd, .events = POLLIN };
 		pf[i_timer = n++] = (struct pollfd){ .fd = d->timer_fd, .events = POLLIN };
-		pf[i_listen = n++] = (struct pollfd){ .fd = vfu_listen_fd(d->vfu), .events = POLLIN };
-		if (vfu_client_fd(d->vfu) >= 0)
-			pf[i_client = n++] = (struct pollfd){ .fd = vfu_client_fd(d->vfu), .events = POLLIN };
+		pf[i_wake = n++] = (struct pollfd){ .fd = d->wake_fd, .events = POLLIN };
 		if (d->ctl) {
 			i_ctl = n;
 			n_ctl = (int)fg_ctl_pollfds(d->ctl, pf + n, FG_CTL_MAX_POLLFDS);
 			n += n_ctl;
 			timeout = poll_timeout(fg_ctl_next_deadline(d->ctl));
 		}
-
 		if (poll(pf, (nfds_t)n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "fakegpu-device: display thread: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (pf[i_timer].revents & POLLIN)
+			drain(d->timer_fd);
+		if (pf[i_wake].revents & POLLIN)
+			drain(d->wake_fd);
+		/* Cheap when nothing is due; also catches a deadline of "now". */
+		if (fg_engine_next_deadline(e) <= now_ns())
+			fg_engine_run(e, now_ns());
+		if (d->ctl)	/* also when only a connection deadline passed */
+			fg_ctl_dispatch(d->ctl, pf + i_ctl, (unsigned int)n_ctl, now_ns());
+	}
+	return NULL;
+}
+
+/* The transport thread: vfio-user and signals. */
+static int run(struct device *d)
+{
+	int err = pthread_create(&d->display, NULL, display_main, d);
+
+	if (err) {
+		fprintf(stderr, "fakegpu-device: cannot start the display thread: %s\n",
+			strerror(err));
+		return -1;
+	}
+	d->display_started = true;
+	for (;;) {
+		struct pollfd pf[3];
+		int n = 0, i_sig, i_listen, i_client = -1;
+
+		pf[i_sig = n++] = (struct pollfd){ .fd = d->signal_fd, .events = POLLIN };
+		pf[i_listen = n++] = (struct pollfd){ .fd = vfu_listen_fd(d->vfu), .events = POLLIN };
+		if (vfu_client_fd(d->vfu) >= 0)
+			pf[i_client = n++] = (struct pollfd){ .fd = vfu_client_fd(d->vfu), .events = POLLIN };
+
+		if (poll(pf, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "fakegpu-device: poll: %s\n", strerror(errno));
@@ -194,22 +282,10 @@ static int run(struct device *d)
 				return 0;
 			}
 		}
-		if (pf[i_timer].revents & POLLIN) {
-			uint64_t expirations;
-
-			if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 &&
-			    errno != EAGAIN)
-				fprintf(stderr, "fakegpu-device: timerfd read: %s\n", strerror(errno));
-		}
-		/* Cheap when nothing is due; also catches a deadline of "now". */
-		if (fg_engine_next_deadline(fg_pci_engine(d->pci)) <= now_ns())
-			fg_engine_run(fg_pci_engine(d->pci), now_ns());
 		if (i_client >= 0 && pf[i_client].revents)
 			vfu_client_io(d->vfu);
 		if (pf[i_listen].revents & POLLIN)
 			vfu_accept(d->vfu);
-		if (d->ctl)	/* also when only a connection deadline passed */
-			fg_ctl_dispatch(d->ctl, pf + i_ctl, (unsigned int)n_ctl, now_ns());
 	}
 }
 
@@ -229,7 +305,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *ctl_path = NULL, *profile = "t4-1b";
-	struct device d = { .timer_fd = -1, .signal_fd = -1 };
+	struct device d = { .timer_fd = -1, .signal_fd = -1, .wake_fd = -1 };
 	struct fg_pci_config pc = { 0 };
 	struct fg_sock_access acc = FG_SOCK_ACCESS_INIT;
 	bool verbose = false;
@@ -312,6 +388,14 @@ int main(int argc, char **argv)
 		cleanup(&d);
 		return 1;
 	}
+	d.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d.wake_fd < 0) {
+		fprintf(stderr, "fakegpu-device: eventfd: %s\n", strerror(errno));
+		cleanup(&d);
+		return 1;
+	}
+	pc.wake = wake_display;
+	pc.wake_opaque = &d;
 	d.pci = fg_pci_new(&pc);
 	if (!d.pci) {
 		cleanup(&d);

@@ -12,6 +12,8 @@
 #include "pci.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
@@ -76,12 +78,20 @@ struct fg_pci {
 	uint8_t cfg[CFG_SIZE];
 	uint8_t wmask[CFG_SIZE];	/* writable bits of each config byte */
 
+	/*
+	 * irq_lock protects the interrupt state below (fds, masks, counts)
+	 * and config space (INTx DISABLE is read when INTx fires): the engine
+	 * raises interrupts from the display thread, the transport changes
+	 * them from its own. Nothing calls into the engine with it held
+	 * except fg_engine_irq_pending(), which takes no lock.
+	 */
+	pthread_mutex_t irq_lock;
 	int intx_fd, msi_fd;		/* trigger eventfds, -1: none */
 	int err_fd, req_fd;		/* accepted, never signalled */
 	bool intx_masked, msi_masked, msi_pending;
 	uint64_t intx_count, msi_count, irq_dropped;
 	/* BAR0 accesses over the socket: every one is a round trip for a read. */
-	uint64_t bar0_reads, bar0_writes;
+	_Atomic uint64_t bar0_reads, bar0_writes;
 };
 
 /* ---- config space ------------------------------------------------------- */
@@ -232,10 +242,12 @@ static void fg_pci_engine_irq(void *opaque)
 {
 	struct fg_pci *p = opaque;
 
+	pthread_mutex_lock(&p->irq_lock);
 	if (p->msi_fd >= 0)
 		msi_fire(p);
 	else
 		intx_fire(p);
+	pthread_mutex_unlock(&p->irq_lock);
 }
 
 static void close_fd(int *fd)
@@ -477,8 +489,14 @@ static int fg_pci_region_read(void *opaque, uint32_t index, uint64_t off,
 			return -EINVAL;
 		memcpy(buf, p->vram + p->vram_size + off, count);
 		return 0;
-	case VFIO_PCI_CONFIG_REGION_INDEX:
-		return cfg_read(p, off, buf, count);
+	case VFIO_PCI_CONFIG_REGION_INDEX: {
+		int ret;
+
+		pthread_mutex_lock(&p->irq_lock);
+		ret = cfg_read(p, off, buf, count);
+		pthread_mutex_unlock(&p->irq_lock);
+		return ret;
+	}
 	}
 	return -EINVAL;
 }
@@ -502,8 +520,14 @@ static int fg_pci_region_write(void *opaque, uint32_t index, uint64_t off,
 			return -EINVAL;
 		memcpy(p->vram + p->vram_size + off, buf, count);
 		return 0;
-	case VFIO_PCI_CONFIG_REGION_INDEX:
-		return cfg_write(p, off, buf, count);
+	case VFIO_PCI_CONFIG_REGION_INDEX: {
+		int ret;
+
+		pthread_mutex_lock(&p->irq_lock);
+		ret = cfg_write(p, off, buf, count);
+		pthread_mutex_unlock(&p->irq_lock);
+		return ret;
+	}
 	}
 	return -EINVAL;
 }
@@ -539,10 +563,8 @@ static int fg_pci_irq_info(void *opaque, uint32_t index, struct vfu_irq_desc *d)
 	return -EINVAL;
 }
 
-static int fg_pci_set_irqs(void *opaque, struct vfu_irq_set *set)
+static int set_irqs_locked(struct fg_pci *p, struct vfu_irq_set *set)
 {
-	struct fg_pci *p = opaque;
-
 	switch (set->index) {
 	case VFIO_PCI_INTX_IRQ_INDEX:
 		return set_intx(p, set);
@@ -563,14 +585,27 @@ static int fg_pci_set_irqs(void *opaque, struct vfu_irq_set *set)
 	return -EINVAL;
 }
 
+static int fg_pci_set_irqs(void *opaque, struct vfu_irq_set *set)
+{
+	struct fg_pci *p = opaque;
+	int ret;
+
+	pthread_mutex_lock(&p->irq_lock);
+	ret = set_irqs_locked(p, set);
+	pthread_mutex_unlock(&p->irq_lock);
+	return ret;
+}
+
 static int fg_pci_reset(void *opaque)
 {
 	struct fg_pci *p = opaque;
 
 	/* Like an FLR: eventfds stay assigned, everything else powers on. */
 	fg_engine_reset(p->engine);
+	pthread_mutex_lock(&p->irq_lock);
 	cfg_reset(p);
 	irq_reset(p, false);
+	pthread_mutex_unlock(&p->irq_lock);
 	return 0;
 }
 
@@ -579,9 +614,13 @@ static void fg_pci_disconnect(void *opaque)
 	struct fg_pci *p = opaque;
 
 	/* A new client (QEMU restarted) must find a device fresh from reset. */
+	pthread_mutex_lock(&p->irq_lock);
 	irq_reset(p, true);
+	pthread_mutex_unlock(&p->irq_lock);
 	fg_engine_reset(p->engine);
+	pthread_mutex_lock(&p->irq_lock);
 	cfg_reset(p);
+	pthread_mutex_unlock(&p->irq_lock);
 }
 
 static const struct vfu_dev_ops fg_pci_ops = {
@@ -637,6 +676,7 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	p->req_fd = -1;
 	p->vram_fd = -1;
 	p->vram = MAP_FAILED;
+	pthread_mutex_init(&p->irq_lock, NULL);
 
 	/*
 	 * Sparse: pages only exist once written. The client gets this fd
@@ -665,6 +705,8 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	ec.vram = p->vram;
 	ec.shm = p->vram + p->vram_size;
 	ec.modes = cfg->modes;
+	ec.wake = cfg->wake;
+	ec.wake_opaque = cfg->wake_opaque;
 	ec.num_modes = cfg->num_modes;
 	p->engine = fg_engine_new(&ec, fg_pci_engine_irq, p);
 	if (!p->engine) {
@@ -687,6 +729,7 @@ void fg_pci_free(struct fg_pci *p)
 		munmap(p->vram, p->mem_size);
 	if (p->vram_fd >= 0)
 		close(p->vram_fd);
+	pthread_mutex_destroy(&p->irq_lock);
 	free(p);
 }
 
@@ -695,13 +738,15 @@ uint64_t fg_pci_vram_size(const struct fg_pci *p) { return p->vram_size; }
 unsigned int fg_pci_heads(const struct fg_pci *p) { return p->heads; }
 const struct fg_pci_profile *fg_pci_profile(const struct fg_pci *p) { return p->profile; }
 
-void fg_pci_status(const struct fg_pci *p, FILE *out)
+void fg_pci_status(struct fg_pci *p, FILE *out)
 {
+	pthread_mutex_lock(&p->irq_lock);
 	fprintf(out, "interrupts: route %s, msi %llu, intx %llu%s, dropped %llu\n",
 		p->msi_fd >= 0 ? "msi" : p->intx_fd >= 0 ? "intx" : "none",
 		(unsigned long long)p->msi_count, (unsigned long long)p->intx_count,
 		p->intx_masked ? " (masked)" : "",
 		(unsigned long long)p->irq_dropped);
+	pthread_mutex_unlock(&p->irq_lock);
 	fprintf(out, "bar0: reads %llu, writes %llu\n",
 		(unsigned long long)p->bar0_reads, (unsigned long long)p->bar0_writes);
 }

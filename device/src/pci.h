@@ -62,6 +62,9 @@ struct fg_pci_config {
 	unsigned int heads;		/* 0: profile default */
 	const struct fg_engine_mode *modes;	/* optional, see engine.h */
 	unsigned int num_modes;
+	/* Optional: the engine's wake callback (engine.h). */
+	void (*wake)(void *opaque);
+	void *wake_opaque;
 };
 
 struct fg_pci;
@@ -78,6 +81,6 @@ uint64_t fg_pci_vram_size(const struct fg_pci *p);
 unsigned int fg_pci_heads(const struct fg_pci *p);
 const struct fg_pci_profile *fg_pci_profile(const struct fg_pci *p);
 /* Status lines: interrupt mode and counts. */
-void fg_pci_status(const struct fg_pci *p, FILE *out);
+void fg_pci_status(struct fg_pci *p, FILE *out);
 
 #endif /* FG_PCI_H */

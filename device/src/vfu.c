@@ -19,6 +19,7 @@
 #include <linux/vfio.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,15 +45,16 @@ struct vfu_server {
 	char *path;
 	struct fg_sock_access access;	/* who may connect */
 	int listen_fd;
-	int client_fd;
+	/* Read by vfu_status() from the display thread: atomic, like the counts. */
+	_Atomic int client_fd;
 	vfu_output_fn out;
 	void *out_opaque;
 
 	/* Session (one client connection). */
-	bool negotiated;
+	_Atomic bool negotiated;
 	uint32_t client_max_fds;	/* fds the client accepts from us */
 	struct vfu_dma *dma;
-	size_t ndma;
+	_Atomic size_t ndma;
 
 	/* Receive state: header first, then the rest of the message. */
 	uint8_t *rx;
@@ -68,7 +70,7 @@ struct vfu_server {
 	char send_error[128];		/* why the last reply could not be sent */
 
 	/* Statistics (status lines). */
-	uint64_t connects, msgs, errors, rejected_clients;
+	_Atomic uint64_t connects, msgs, errors, rejected_clients;
 };
 
 static void logv(const struct vfu_server *s, const char *fmt, ...)

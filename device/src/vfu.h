@@ -11,7 +11,8 @@
  * the server with vfu_server_new(), route replies with vfu_set_output() and
  * push bytes with vfu_feed().
  *
- * Single-threaded: every function is called from the device's event loop.
+ * One thread (the transport thread) drives the server; vfu_status() alone
+ * may be called from another (it reads atomic counters).
  */
 #ifndef FG_VFU_H
 #define FG_VFU_H
