@@ -32,20 +32,20 @@ static void sink(void *opaque, const void *msg, size_t len, const int *fds,
 	size_t *total = opaque;
 
 	/* Replies are well-formed: at least a header, at most the max message. */
-	if (len < VFU_HDR_SIZE || len > VFU_MAX_MSG)
+	if (len < FG_VFU_HDR_SIZE || len > FG_VFU_MAX_MSG)
 		__builtin_trap();
 	*total += len + nfds;
 	(void)msg;
 	(void)fds;	/* borrowed (the VRAM memfd): not ours to close */
 }
 
-static void negotiate(struct vfu_server *s)
+static void negotiate(struct fg_vfu_server *s)
 {
 	static const char caps[] = "{\"capabilities\":{\"max_msg_fds\":8,"
 				   "\"max_data_xfer_size\":1048576}}";
 	uint8_t msg[16 + 4 + sizeof(caps)];
 	uint32_t size = sizeof(msg), zero = 0;
-	uint16_t id = 0, cmd = VFU_CMD_VERSION, major = 0, minor = 1;
+	uint16_t id = 0, cmd = FG_VFU_CMD_VERSION, major = 0, minor = 1;
 
 	memcpy(msg, &id, 2);
 	memcpy(msg + 2, &cmd, 2);
@@ -55,7 +55,7 @@ static void negotiate(struct vfu_server *s)
 	memcpy(msg + 16, &major, 2);
 	memcpy(msg + 18, &minor, 2);
 	memcpy(msg + 20, caps, sizeof(caps));
-	vfu_feed(s, msg, sizeof(msg), NULL, 0);
+	fg_vfu_feed(s, msg, sizeof(msg), NULL, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct fg_pci_profile *pr = fg_pci_profile_find("virt");
 	struct fg_pci_config cfg = { .profile = pr, .vram_mb = 16 };
 	struct fg_pci *p;
-	struct vfu_server *s;
+	struct fg_vfu_server *s;
 	size_t total = 0;
 	uint64_t clock = 1000000000ull;
 	uint8_t mode;
@@ -77,10 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = fg_pci_new(&cfg);
 	if (!p)
 		__builtin_trap();
-	s = vfu_server_new(fg_pci_vfu_ops(), p, false);
+	s = fg_vfu_server_new(fg_pci_vfu_ops(), p, false);
 	if (!s)
 		__builtin_trap();
-	vfu_set_output(s, sink, &total);
+	fg_vfu_set_output(s, sink, &total);
 	if (mode & 1)
 		negotiate(s);
 
@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (fds[i] < 0)
 				__builtin_trap();
 		}
-		if (vfu_feed(s, data, len, fds, nfds) != 0 && (mode & 1))
+		if (fg_vfu_feed(s, data, len, fds, nfds) != 0 && (mode & 1))
 			negotiate(s);
 		data += len;
 		size -= len;
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	vfu_server_free(s);
+	fg_vfu_server_free(s);
 	fg_pci_free(p);
 	return 0;
 }

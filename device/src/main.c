@@ -18,7 +18,7 @@
  *     here.
  * The engine's mutex (engine.h) is what they share; it is never held while
  * a frame is composed. Owned by the transport thread: the vfio-user server
- * (vfu_status() is safe from the other). Owned by the display thread: the
+ * (fg_vfu_status() is safe from the other). Owned by the display thread: the
  * timerfd and the control socket. Both: the engine and the PCI function
  * (pci.c, its interrupt lock).
  */
@@ -49,7 +49,7 @@
 
 struct device {
 	struct fg_pci *pci;
-	struct vfu_server *vfu;
+	struct fg_vfu_server *vfu;
 	struct fg_ctl *ctl;
 	int timer_fd, signal_fd;
 	int wake_fd;			/* eventfd: wake the display thread */
@@ -123,7 +123,7 @@ static void status_lines(void *opaque, FILE *out)
 {
 	struct device *d = opaque;
 
-	vfu_status(d->vfu, out);
+	fg_vfu_status(d->vfu, out);
 	fg_pci_status(d->pci, out);
 }
 
@@ -153,7 +153,7 @@ static void cleanup(struct device *d)
 {
 	stop_display(d);
 	fg_ctl_free(d->ctl);
-	vfu_server_free(d->vfu);
+	fg_vfu_server_free(d->vfu);
 	fg_pci_free(d->pci);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
@@ -264,7 +264,7 @@ static int run(struct device *d)
 		int n = 0, i_sig, i_listen, i_client = -1;
 
 		pf[i_sig = n++] = (struct pollfd){ .fd = d->signal_fd, .events = POLLIN };
-		pf[i_listen = n++] = (struct pollfd){ .fd = vfu_listen_fd(d->vfu), .events = POLLIN };
+		pf[i_listen = n++] = (struct pollfd){ .fd = fg_vfu_listen_fd(d->vfu), .events = POLLIN };
 		if (vfu_client_fd(d->vfu) >= 0)
 			pf[i_client = n++] = (struct pollfd){ .fd = vfu_client_fd(d->vfu), .events = POLLIN };
 
@@ -285,7 +285,7 @@ static int run(struct device *d)
 		if (i_client >= 0 && pf[i_client].revents)
 			vfu_client_io(d->vfu);
 		if (pf[i_listen].revents & POLLIN)
-			vfu_accept(d->vfu);
+			fg_vfu_accept(d->vfu);
 	}
 }
 
@@ -401,13 +401,13 @@ int main(int argc, char **argv)
 		cleanup(&d);
 		return 1;
 	}
-	d.vfu = vfu_server_new(fg_pci_vfu_ops(), d.pci, verbose);
+	d.vfu = fg_vfu_server_new(fg_pci_vfu_ops(), d.pci, verbose);
 	if (!d.vfu) {
 		fprintf(stderr, "fakegpu-device: out of memory\n");
 		cleanup(&d);
 		return 1;
 	}
-	if (vfu_listen(d.vfu, sock, &acc) != 0) {
+	if (fg_vfu_listen(d.vfu, sock, &acc) != 0) {
 		cleanup(&d);
 		return 1;
 	}

@@ -277,7 +277,7 @@ static void irq_reset(struct fg_pci *p, bool drop_fds)
  * reader, creates its eventfds non-blocking anyway (the flag belongs to the
  * open file, which the client shares).
  */
-static int keep_eventfd(int *slot, struct vfu_irq_set *set)
+static int keep_eventfd(int *slot, struct fg_vfu_irq_set *set)
 {
 	int fl;
 
@@ -294,13 +294,13 @@ static int keep_eventfd(int *slot, struct vfu_irq_set *set)
 	return 0;
 }
 
-static bool bool_set(const struct vfu_irq_set *set)
+static bool bool_set(const struct fg_vfu_irq_set *set)
 {
 	/* Only one vector per index here, so bools[0] decides. */
 	return !(set->flags & VFIO_IRQ_SET_DATA_BOOL) || set->bools[0];
 }
 
-static int set_intx(struct fg_pci *p, struct vfu_irq_set *set)
+static int set_intx(struct fg_pci *p, struct fg_vfu_irq_set *set)
 {
 	switch (set->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
@@ -336,7 +336,7 @@ static int set_intx(struct fg_pci *p, struct vfu_irq_set *set)
 	return -EINVAL;
 }
 
-static int set_msi(struct fg_pci *p, struct vfu_irq_set *set)
+static int set_msi(struct fg_pci *p, struct fg_vfu_irq_set *set)
 {
 	switch (set->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
@@ -376,7 +376,7 @@ static int set_msi(struct fg_pci *p, struct vfu_irq_set *set)
 
 /* ---- vfio-user callbacks -------------------------------------------------- */
 
-static int fg_pci_region_info(void *opaque, uint32_t index, struct vfu_region_desc *d)
+static int fg_pci_region_info(void *opaque, uint32_t index, struct fg_vfu_region_desc *d)
 {
 	struct fg_pci *p = opaque;
 
@@ -532,7 +532,7 @@ static int fg_pci_region_write(void *opaque, uint32_t index, uint64_t off,
 	return -EINVAL;
 }
 
-static int fg_pci_irq_info(void *opaque, uint32_t index, struct vfu_irq_desc *d)
+static int fg_pci_irq_info(void *opaque, uint32_t index, struct fg_vfu_irq_desc *d)
 {
 	(void)opaque;
 	switch (index) {
@@ -563,7 +563,7 @@ static int fg_pci_irq_info(void *opaque, uint32_t index, struct vfu_irq_desc *d)
 	return -EINVAL;
 }
 
-static int set_irqs_locked(struct fg_pci *p, struct vfu_irq_set *set)
+static int set_irqs_locked(struct fg_pci *p, struct fg_vfu_irq_set *set)
 {
 	switch (set->index) {
 	case VFIO_PCI_INTX_IRQ_INDEX:
@@ -585,7 +585,7 @@ static int set_irqs_locked(struct fg_pci *p, struct vfu_irq_set *set)
 	return -EINVAL;
 }
 
-static int fg_pci_set_irqs(void *opaque, struct vfu_irq_set *set)
+static int fg_pci_set_irqs(void *opaque, struct fg_vfu_irq_set *set)
 {
 	struct fg_pci *p = opaque;
 	int ret;
@@ -623,7 +623,7 @@ static void fg_pci_disconnect(void *opaque)
 	pthread_mutex_unlock(&p->irq_lock);
 }
 
-static const struct vfu_dev_ops fg_pci_ops = {
+static const struct fg_vfu_dev_ops fg_pci_ops = {
 	.num_regions = VFIO_PCI_NUM_REGIONS,
 	.num_irqs = VFIO_PCI_NUM_IRQS,
 	.region_info = fg_pci_region_info,
@@ -635,7 +635,7 @@ static const struct vfu_dev_ops fg_pci_ops = {
 	.disconnect = fg_pci_disconnect,
 };
 
-const struct vfu_dev_ops *fg_pci_vfu_ops(void)
+const struct fg_vfu_dev_ops *fg_pci_vfu_ops(void)
 {
 	return &fg_pci_ops;
 }

@@ -4,7 +4,7 @@
  * and an MSI capability, BAR0 registers forwarded to the display engine, VRAM
  * BAR backed by a memfd the client maps, INTx/MSI delivered on eventfds.
  *
- * It implements the vfio-user device callbacks (struct vfu_dev_ops) for the
+ * It implements the vfio-user device callbacks (struct fg_vfu_dev_ops) for the
  * transport; it does not know about sockets.
  *
  * Regions (vfio-pci indices): 0 = BAR0 registers (FAKEGPU_MMIO_SIZE, R/W,
@@ -74,7 +74,7 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg);
 void fg_pci_free(struct fg_pci *p);
 
 /* The vfio-user callbacks; their opaque pointer is the struct fg_pci. */
-const struct vfu_dev_ops *fg_pci_vfu_ops(void);
+const struct fg_vfu_dev_ops *fg_pci_vfu_ops(void);
 
 struct fg_engine *fg_pci_engine(struct fg_pci *p);
 uint64_t fg_pci_vram_size(const struct fg_pci *p);

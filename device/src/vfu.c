@@ -32,35 +32,35 @@
 #error "vfio-user messages are in host byte order; this code assumes little endian"
 #endif
 
-struct vfu_dma {
+struct fg_vfu_dma {
 	uint64_t iova, size, offset;
 	uint32_t flags;
 };
 
-struct vfu_server {
-	const struct vfu_dev_ops *ops;
+struct fg_vfu_server {
+	const struct fg_vfu_dev_ops *ops;
 	void *opaque;
 	bool verbose;
 
 	char *path;
 	struct fg_sock_access access;	/* who may connect */
 	int listen_fd;
-	/* Read by vfu_status() from the display thread: atomic, like the counts. */
+	/* Read by fg_vfu_status() from the display thread: atomic, like the counts. */
 	_Atomic int client_fd;
-	vfu_output_fn out;
+	fg_vfu_output_fn out;
 	void *out_opaque;
 
 	/* Session (one client connection). */
 	_Atomic bool negotiated;
 	uint32_t client_max_fds;	/* fds the client accepts from us */
-	struct vfu_dma *dma;
+	struct fg_vfu_dma *dma;
 	_Atomic size_t ndma;
 
 	/* Receive state: header first, then the rest of the message. */
 	uint8_t *rx;
 	size_t rx_have;
-	size_t rx_need;			/* VFU_HDR_SIZE until the header is in */
-	int rx_fds[VFU_MAX_FDS];
+	size_t rx_need;			/* FG_VFU_HDR_SIZE until the header is in */
+	int rx_fds[FG_VFU_MAX_FDS];
 	unsigned int rx_nfds;
 	bool rx_fds_overflow;
 
@@ -73,9 +73,9 @@ struct vfu_server {
 	_Atomic uint64_t connects, msgs, errors, rejected_clients;
 };
 
-static void logv(const struct vfu_server *s, const char *fmt, ...)
+static void logv(const struct fg_vfu_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void logv(const struct vfu_server *s, const char *fmt, ...)
+static void logv(const struct fg_vfu_server *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -106,10 +106,10 @@ static void close_fds(int *fds, unsigned int n)
 
 /* ---- server object -------------------------------------------------------- */
 
-struct vfu_server *vfu_server_new(const struct vfu_dev_ops *ops, void *opaque,
+struct fg_vfu_server *fg_vfu_server_new(const struct fg_vfu_dev_ops *ops, void *opaque,
 				  bool verbose)
 {
-	struct vfu_server *s = calloc(1, sizeof(*s));
+	struct fg_vfu_server *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -119,27 +119,27 @@ struct vfu_server *vfu_server_new(const struct vfu_dev_ops *ops, void *opaque,
 	s->listen_fd = -1;
 	s->client_fd = -1;
 	s->tx_fd = -1;
-	s->rx_need = VFU_HDR_SIZE;
-	s->rx = malloc(VFU_MAX_MSG);
-	s->tx = malloc(VFU_MAX_MSG);
-	s->dma = calloc(VFU_MAX_DMA_MAPS, sizeof(*s->dma));
+	s->rx_need = FG_VFU_HDR_SIZE;
+	s->rx = malloc(FG_VFU_MAX_MSG);
+	s->tx = malloc(FG_VFU_MAX_MSG);
+	s->dma = calloc(FG_VFU_MAX_DMA_MAPS, sizeof(*s->dma));
 	if (!s->rx || !s->tx || !s->dma) {
-		vfu_server_free(s);
+		fg_vfu_server_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-static void rx_reset(struct vfu_server *s)
+static void rx_reset(struct fg_vfu_server *s)
 {
 	close_fds(s->rx_fds, s->rx_nfds);
 	s->rx_nfds = 0;
 	s->rx_fds_overflow = false;
 	s->rx_have = 0;
-	s->rx_need = VFU_HDR_SIZE;
+	s->rx_need = FG_VFU_HDR_SIZE;
 }
 
-void vfu_session_reset(struct vfu_server *s)
+void fg_vfu_session_reset(struct fg_vfu_server *s)
 {
 	rx_reset(s);
 	s->negotiated = false;
@@ -149,7 +149,7 @@ void vfu_session_reset(struct vfu_server *s)
 		s->ops->disconnect(s->opaque);
 }
 
-static void drop_client(struct vfu_server *s, const char *why)
+static void drop_client(struct fg_vfu_server *s, const char *why)
 {
 	if (s->client_fd >= 0) {
 		fprintf(stderr, "fakegpu-device: vfio-user client disconnected (%s)\n", why);
@@ -157,10 +157,10 @@ static void drop_client(struct vfu_server *s, const char *why)
 		s->client_fd = -1;
 	}
 	s->send_error[0] = '\0';
-	vfu_session_reset(s);
+	fg_vfu_session_reset(s);
 }
 
-void vfu_server_free(struct vfu_server *s)
+void fg_vfu_server_free(struct fg_vfu_server *s)
 {
 	if (!s)
 		return;
@@ -181,16 +181,16 @@ void vfu_server_free(struct vfu_server *s)
 	free(s);
 }
 
-void vfu_set_output(struct vfu_server *s, vfu_output_fn fn, void *opaque)
+void fg_vfu_set_output(struct fg_vfu_server *s, fg_vfu_output_fn fn, void *opaque)
 {
 	s->out = fn;
 	s->out_opaque = opaque;
 }
 
-int vfu_listen_fd(const struct vfu_server *s) { return s->listen_fd; }
-int vfu_client_fd(const struct vfu_server *s) { return s->client_fd; }
+int fg_vfu_listen_fd(const struct fg_vfu_server *s) { return s->listen_fd; }
+int vfu_client_fd(const struct fg_vfu_server *s) { return s->client_fd; }
 
-void vfu_status(const struct vfu_server *s, FILE *out)
+void fg_vfu_status(const struct fg_vfu_server *s, FILE *out)
 {
 	fprintf(out, "vfio-user: client %s, negotiated %s, connects %llu, "
 		"messages %llu, errors %llu, dma maps %zu\n",
@@ -202,7 +202,7 @@ void vfu_status(const struct vfu_server *s, FILE *out)
 
 /* ---- socket --------------------------------------------------------------- */
 
-int vfu_listen(struct vfu_server *s, const char *path,
+int fg_vfu_listen(struct fg_vfu_server *s, const char *path,
 	       const struct fg_sock_access *acc)
 {
 	int fd = fg_sock_listen(path, acc, 4, "vfio-user socket");
@@ -221,7 +221,7 @@ int vfu_listen(struct vfu_server *s, const char *path,
 	return 0;
 }
 
-void vfu_accept(struct vfu_server *s)
+void fg_vfu_accept(struct fg_vfu_server *s)
 {
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	char why[160];
@@ -246,7 +246,7 @@ void vfu_accept(struct vfu_server *s)
 	}
 	s->client_fd = fd;
 	s->connects++;
-	vfu_session_reset(s);
+	fg_vfu_session_reset(s);
 	fprintf(stderr, "fakegpu-device: vfio-user client connected\n");
 }
 
@@ -260,12 +260,12 @@ static int64_t now_ms(void)
 
 /*
  * Send a whole message; waits while the socket buffer is full, at most
- * VFU_SEND_TIMEOUT_MS for the whole message. -1 (why in s->send_error): the
+ * FG_VFU_SEND_TIMEOUT_MS for the whole message. -1 (why in s->send_error): the
  * connection is to be closed.
  */
-static int send_all(struct vfu_server *s, const uint8_t *buf, size_t len, int fd)
+static int send_all(struct fg_vfu_server *s, const uint8_t *buf, size_t len, int fd)
 {
-	int64_t deadline = now_ms() + VFU_SEND_TIMEOUT_MS;
+	int64_t deadline = now_ms() + FG_VFU_SEND_TIMEOUT_MS;
 	size_t done = 0;
 	bool fd_sent = fd < 0;
 
@@ -308,7 +308,7 @@ static int send_all(struct vfu_server *s, const uint8_t *buf, size_t len, int fd
 			if (r == 0) {
 				snprintf(s->send_error, sizeof(s->send_error),
 					 "it does not read its replies: %zu of %zu bytes taken in %u ms",
-					 done, len, VFU_SEND_TIMEOUT_MS);
+					 done, len, FG_VFU_SEND_TIMEOUT_MS);
 				return -1;
 			}
 			if (r > 0)
@@ -324,12 +324,12 @@ static int send_all(struct vfu_server *s, const uint8_t *buf, size_t len, int fd
 /* ---- replies -------------------------------------------------------------- */
 
 /* Returns -1 when the reply could not be delivered (connection is dead). */
-static int send_reply(struct vfu_server *s, const struct vfu_hdr *req,
+static int send_reply(struct fg_vfu_server *s, const struct fg_vfu_hdr *req,
 		      int err, size_t plen)
 {
-	struct vfu_hdr h = {
+	struct fg_vfu_hdr h = {
 		.id = req->id, .cmd = req->cmd,
-		.flags = VFU_FLAG_REPLY | (err ? VFU_FLAG_ERROR : 0),
+		.flags = FG_VFU_FLAG_REPLY | (err ? FG_VFU_FLAG_ERROR : 0),
 		.error = (uint32_t)err,
 	};
 	int fd = err ? -1 : s->tx_fd;
@@ -339,9 +339,9 @@ static int send_reply(struct vfu_server *s, const struct vfu_hdr *req,
 		s->errors++;
 		plen = 0;
 	}
-	if (req->flags & VFU_FLAG_NO_REPLY)
+	if (req->flags & FG_VFU_FLAG_NO_REPLY)
 		return 0;
-	h.size = (uint32_t)(VFU_HDR_SIZE + plen);
+	h.size = (uint32_t)(FG_VFU_HDR_SIZE + plen);
 	put16(s->tx, h.id);
 	put16(s->tx + 2, h.cmd);
 	put32(s->tx + 4, h.size);
@@ -411,7 +411,7 @@ static int parse_caps(const char *txt, size_t len, struct caps *caps)
 	return ret;
 }
 
-static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_version(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 		      size_t *rlen, bool *fatal)
 {
 	struct caps caps;
@@ -426,9 +426,9 @@ static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
 		return -EINVAL;
 	major = get16(pl);
 	minor = get16(pl + 2);
-	if (major != VFU_VERSION_MAJOR) {
+	if (major != FG_VFU_VERSION_MAJOR) {
 		fprintf(stderr, "fakegpu-device: client speaks vfio-user %u.%u, this server %u.%u\n",
-			major, minor, VFU_VERSION_MAJOR, VFU_VERSION_MINOR);
+			major, minor, FG_VFU_VERSION_MAJOR, FG_VFU_VERSION_MINOR);
 		*fatal = true;
 		return -ENOTSUP;
 	}
@@ -438,7 +438,7 @@ static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
 		size_t tlen = plen - 4;
 
 		/* The JSON text is NUL-terminated and holds no other NUL. */
-		if (tlen > VFU_MAX_VERSION_JSON || txt[tlen - 1] != '\0' ||
+		if (tlen > FG_VFU_MAX_VERSION_JSON || txt[tlen - 1] != '\0' ||
 		    memchr(txt, '\0', tlen - 1) != NULL) {
 			logv(s, "VERSION capabilities not a NUL-terminated string");
 			return -EINVAL;
@@ -450,38 +450,38 @@ static int do_version(struct vfu_server *s, const uint8_t *pl, size_t plen,
 		}
 	}
 	s->client_max_fds = caps.has_max_fds ?
-		(caps.max_fds > VFU_MAX_FDS ? VFU_MAX_FDS : (uint32_t)caps.max_fds) : 1;
+		(caps.max_fds > FG_VFU_MAX_FDS ? FG_VFU_MAX_FDS : (uint32_t)caps.max_fds) : 1;
 
-	put16(s->tx + VFU_HDR_SIZE, VFU_VERSION_MAJOR);
-	put16(s->tx + VFU_HDR_SIZE + 2,
-	      minor < VFU_VERSION_MINOR ? minor : VFU_VERSION_MINOR);
+	put16(s->tx + FG_VFU_HDR_SIZE, FG_VFU_VERSION_MAJOR);
+	put16(s->tx + FG_VFU_HDR_SIZE + 2,
+	      minor < FG_VFU_VERSION_MINOR ? minor : FG_VFU_VERSION_MINOR);
 	if (caps.has_max_dma)
-		n = snprintf((char *)s->tx + VFU_HDR_SIZE + 4, VFU_MAX_VERSION_JSON,
+		n = snprintf((char *)s->tx + FG_VFU_HDR_SIZE + 4, FG_VFU_MAX_VERSION_JSON,
 			     "{\"capabilities\":{\"max_msg_fds\":%u,"
 			     "\"max_data_xfer_size\":%u,\"max_dma_maps\":%llu}}",
-			     VFU_MAX_FDS, VFU_MAX_XFER,
-			     (unsigned long long)(caps.max_dma < VFU_MAX_DMA_MAPS ?
-						  caps.max_dma : VFU_MAX_DMA_MAPS));
+			     FG_VFU_MAX_FDS, FG_VFU_MAX_XFER,
+			     (unsigned long long)(caps.max_dma < FG_VFU_MAX_DMA_MAPS ?
+						  caps.max_dma : FG_VFU_MAX_DMA_MAPS));
 	else
-		n = snprintf((char *)s->tx + VFU_HDR_SIZE + 4, VFU_MAX_VERSION_JSON,
+		n = snprintf((char *)s->tx + FG_VFU_HDR_SIZE + 4, FG_VFU_MAX_VERSION_JSON,
 			     "{\"capabilities\":{\"max_msg_fds\":%u,"
 			     "\"max_data_xfer_size\":%u}}",
-			     VFU_MAX_FDS, VFU_MAX_XFER);
-	if (n < 0 || (size_t)n >= VFU_MAX_VERSION_JSON)
+			     FG_VFU_MAX_FDS, FG_VFU_MAX_XFER);
+	if (n < 0 || (size_t)n >= FG_VFU_MAX_VERSION_JSON)
 		return -EINVAL;
 	*rlen = 4 + (size_t)n + 1;
 	s->negotiated = true;
-	logv(s, "negotiated version %u.%u, client max_msg_fds %u", VFU_VERSION_MAJOR,
-	     minor < VFU_VERSION_MINOR ? minor : VFU_VERSION_MINOR, s->client_max_fds);
+	logv(s, "negotiated version %u.%u, client max_msg_fds %u", FG_VFU_VERSION_MAJOR,
+	     minor < FG_VFU_VERSION_MINOR ? minor : FG_VFU_VERSION_MINOR, s->client_max_fds);
 	return 0;
 }
 
 /* ---- DMA bookkeeping (we never access client memory) ---------------------- */
 
-static int do_dma_map(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_dma_map(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 		      unsigned int nfds)
 {
-	struct vfu_dma d;
+	struct fg_vfu_dma d;
 
 	if (plen != 32 || get32(pl) < 32 || nfds > 1)
 		return -EINVAL;
@@ -494,12 +494,12 @@ static int do_dma_map(struct vfu_server *s, const uint8_t *pl, size_t plen,
 	if (d.size == 0 || d.iova + d.size < d.iova)
 		return -EINVAL;
 	for (size_t i = 0; i < s->ndma; i++) {
-		const struct vfu_dma *o = &s->dma[i];
+		const struct fg_vfu_dma *o = &s->dma[i];
 
 		if (d.iova < o->iova + o->size && o->iova < d.iova + d.size)
 			return -EEXIST;
 	}
-	if (s->ndma >= VFU_MAX_DMA_MAPS)
+	if (s->ndma >= FG_VFU_MAX_DMA_MAPS)
 		return -ENOSPC;
 	s->dma[s->ndma++] = d;
 	logv(s, "DMA map iova 0x%llx size 0x%llx%s", (unsigned long long)d.iova,
@@ -507,7 +507,7 @@ static int do_dma_map(struct vfu_server *s, const uint8_t *pl, size_t plen,
 	return 0;
 }
 
-static int do_dma_unmap(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_dma_unmap(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 			size_t *rlen)
 {
 	uint32_t flags;
@@ -533,17 +533,17 @@ static int do_dma_unmap(struct vfu_server *s, const uint8_t *pl, size_t plen,
 		s->dma[i] = s->dma[--s->ndma];
 	}
 	/* The reply carries the request's entry. */
-	memcpy(s->tx + VFU_HDR_SIZE, pl, 24);
+	memcpy(s->tx + FG_VFU_HDR_SIZE, pl, 24);
 	*rlen = 24;
 	return 0;
 }
 
 /* ---- device commands ------------------------------------------------------ */
 
-static int do_get_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_get_info(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 		       size_t *rlen)
 {
-	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	uint8_t *r = s->tx + FG_VFU_HDR_SIZE;
 
 	if (plen != 16 || get32(pl) < 16)
 		return -EINVAL;
@@ -555,7 +555,7 @@ static int do_get_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
 	return 0;
 }
 
-static int region_desc(struct vfu_server *s, uint32_t index, struct vfu_region_desc *d)
+static int region_desc(struct fg_vfu_server *s, uint32_t index, struct fg_vfu_region_desc *d)
 {
 	int ret;
 
@@ -566,16 +566,16 @@ static int region_desc(struct vfu_server *s, uint32_t index, struct vfu_region_d
 	ret = s->ops->region_info(s->opaque, index, d);
 	if (ret)
 		return ret;
-	if (d->nr_sparse > VFU_MAX_SPARSE)
+	if (d->nr_sparse > FG_VFU_MAX_SPARSE)
 		return -EIO;
 	return 0;
 }
 
-static int do_get_region_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_get_region_info(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 			      size_t *rlen)
 {
-	struct vfu_region_desc d;
-	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	struct fg_vfu_region_desc d;
+	uint8_t *r = s->tx + FG_VFU_HDR_SIZE;
 	uint32_t argsz, index, flags, need;
 	int ret;
 
@@ -634,11 +634,11 @@ static int do_get_region_info(struct vfu_server *s, const uint8_t *pl, size_t pl
 	return 0;
 }
 
-static int do_get_irq_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_get_irq_info(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 			   size_t *rlen)
 {
-	struct vfu_irq_desc d = { 0 };
-	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	struct fg_vfu_irq_desc d = { 0 };
+	uint8_t *r = s->tx + FG_VFU_HDR_SIZE;
 	uint32_t index;
 	int ret;
 
@@ -660,11 +660,11 @@ static int do_get_irq_info(struct vfu_server *s, const uint8_t *pl, size_t plen,
 
 static bool one_bit(uint32_t v) { return v && !(v & (v - 1)); }
 
-static int do_set_irqs(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_set_irqs(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 		       int *fds, unsigned int nfds)
 {
-	struct vfu_irq_desc d = { 0 };
-	struct vfu_irq_set set;
+	struct fg_vfu_irq_desc d = { 0 };
+	struct fg_vfu_irq_set set;
 	uint32_t data, action;
 	size_t dlen;
 	int ret;
@@ -729,13 +729,13 @@ static int do_set_irqs(struct vfu_server *s, const uint8_t *pl, size_t plen,
 }
 
 /* Common checks of REGION_READ/WRITE: region exists, access allowed, in range. */
-static int check_rw(struct vfu_server *s, uint32_t index, uint64_t off,
+static int check_rw(struct fg_vfu_server *s, uint32_t index, uint64_t off,
 		    uint32_t count, uint32_t need_flag)
 {
-	struct vfu_region_desc d;
+	struct fg_vfu_region_desc d;
 	int ret;
 
-	if (count == 0 || count > VFU_MAX_XFER)
+	if (count == 0 || count > FG_VFU_MAX_XFER)
 		return -EINVAL;
 	ret = region_desc(s, index, &d);
 	if (ret)
@@ -747,10 +747,10 @@ static int check_rw(struct vfu_server *s, uint32_t index, uint64_t off,
 	return 0;
 }
 
-static int do_region_read(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_region_read(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 			  size_t *rlen)
 {
-	uint8_t *r = s->tx + VFU_HDR_SIZE;
+	uint8_t *r = s->tx + FG_VFU_HDR_SIZE;
 	uint64_t off;
 	uint32_t index, count;
 	int ret;
@@ -771,7 +771,7 @@ static int do_region_read(struct vfu_server *s, const uint8_t *pl, size_t plen,
 	return 0;
 }
 
-static int do_region_write(struct vfu_server *s, const uint8_t *pl, size_t plen,
+static int do_region_write(struct fg_vfu_server *s, const uint8_t *pl, size_t plen,
 			   size_t *rlen)
 {
 	uint64_t off;
@@ -791,7 +791,7 @@ static int do_region_write(struct vfu_server *s, const uint8_t *pl, size_t plen,
 	ret = s->ops->region_write(s->opaque, index, off, pl + 16, count);
 	if (ret)
 		return ret;
-	memcpy(s->tx + VFU_HDR_SIZE, pl, 16);
+	memcpy(s->tx + FG_VFU_HDR_SIZE, pl, 16);
 	*rlen = 16;
 	return 0;
 }
@@ -799,17 +799,17 @@ static int do_region_write(struct vfu_server *s, const uint8_t *pl, size_t plen,
 static const char *cmd_name(uint16_t cmd)
 {
 	switch (cmd) {
-	case VFU_CMD_VERSION: return "VERSION";
-	case VFU_CMD_DMA_MAP: return "DMA_MAP";
-	case VFU_CMD_DMA_UNMAP: return "DMA_UNMAP";
-	case VFU_CMD_DEVICE_GET_INFO: return "DEVICE_GET_INFO";
-	case VFU_CMD_DEVICE_GET_REGION_INFO: return "GET_REGION_INFO";
-	case VFU_CMD_DEVICE_GET_REGION_IO_FDS: return "GET_REGION_IO_FDS";
-	case VFU_CMD_DEVICE_GET_IRQ_INFO: return "GET_IRQ_INFO";
-	case VFU_CMD_DEVICE_SET_IRQS: return "SET_IRQS";
-	case VFU_CMD_REGION_READ: return "REGION_READ";
-	case VFU_CMD_REGION_WRITE: return "REGION_WRITE";
-	case VFU_CMD_DEVICE_RESET: return "DEVICE_RESET";
+	case FG_VFU_CMD_VERSION: return "VERSION";
+	case FG_VFU_CMD_DMA_MAP: return "DMA_MAP";
+	case FG_VFU_CMD_DMA_UNMAP: return "DMA_UNMAP";
+	case FG_VFU_CMD_DEVICE_GET_INFO: return "DEVICE_GET_INFO";
+	case FG_VFU_CMD_DEVICE_GET_REGION_INFO: return "GET_REGION_INFO";
+	case FG_VFU_CMD_DEVICE_GET_REGION_IO_FDS: return "GET_REGION_IO_FDS";
+	case FG_VFU_CMD_DEVICE_GET_IRQ_INFO: return "GET_IRQ_INFO";
+	case FG_VFU_CMD_DEVICE_SET_IRQS: return "SET_IRQS";
+	case FG_VFU_CMD_REGION_READ: return "REGION_READ";
+	case FG_VFU_CMD_REGION_WRITE: return "REGION_WRITE";
+	case FG_VFU_CMD_DEVICE_RESET: return "DEVICE_RESET";
 	default: return "unknown";
 	}
 }
@@ -818,79 +818,79 @@ static const char *cmd_name(uint16_t cmd)
  * One complete message. Returns -1 when the connection must be closed.
  * Every fd in @fds is closed here unless a callback took it.
  */
-static int dispatch(struct vfu_server *s, const uint8_t *msg, size_t len,
+static int dispatch(struct fg_vfu_server *s, const uint8_t *msg, size_t len,
 		    int *fds, unsigned int nfds, bool fds_overflow)
 {
-	struct vfu_hdr h = {
+	struct fg_vfu_hdr h = {
 		.id = get16(msg), .cmd = get16(msg + 2), .size = get32(msg + 4),
 		.flags = get32(msg + 8), .error = get32(msg + 12),
 	};
-	const uint8_t *pl = msg + VFU_HDR_SIZE;
-	size_t plen = len - VFU_HDR_SIZE;
+	const uint8_t *pl = msg + FG_VFU_HDR_SIZE;
+	size_t plen = len - FG_VFU_HDR_SIZE;
 	size_t rlen = 0;
 	bool fatal = false;
 	int ret;
 
 	s->msgs++;
 	s->tx_fd = -1;
-	if ((h.flags & VFU_FLAG_TYPE_MASK) != VFU_FLAG_REQUEST ||
-	    (h.flags & ~(uint32_t)(VFU_FLAG_TYPE_MASK | VFU_FLAG_NO_REPLY | VFU_FLAG_ERROR))) {
+	if ((h.flags & FG_VFU_FLAG_TYPE_MASK) != FG_VFU_FLAG_REQUEST ||
+	    (h.flags & ~(uint32_t)(FG_VFU_FLAG_TYPE_MASK | FG_VFU_FLAG_NO_REPLY | FG_VFU_FLAG_ERROR))) {
 		/* We never send requests, so nothing can be a reply. */
 		logv(s, "message id %u: not a request (flags 0x%x)", h.id, h.flags);
-		h.flags &= ~(uint32_t)VFU_FLAG_NO_REPLY;
+		h.flags &= ~(uint32_t)FG_VFU_FLAG_NO_REPLY;
 		ret = -EINVAL;
 		goto out;
 	}
 	if (fds_overflow) {
-		logv(s, "%s: more than %u fds", cmd_name(h.cmd), VFU_MAX_FDS);
+		logv(s, "%s: more than %u fds", cmd_name(h.cmd), FG_VFU_MAX_FDS);
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!s->negotiated && h.cmd != VFU_CMD_VERSION) {
+	if (!s->negotiated && h.cmd != FG_VFU_CMD_VERSION) {
 		logv(s, "%s before VERSION", cmd_name(h.cmd));
 		ret = -EINVAL;
 		goto out;
 	}
-	if (nfds && h.cmd != VFU_CMD_DEVICE_SET_IRQS && h.cmd != VFU_CMD_DMA_MAP) {
+	if (nfds && h.cmd != FG_VFU_CMD_DEVICE_SET_IRQS && h.cmd != FG_VFU_CMD_DMA_MAP) {
 		logv(s, "%s: unexpected fds", cmd_name(h.cmd));
 		ret = -EINVAL;
 		goto out;
 	}
 
 	switch (h.cmd) {
-	case VFU_CMD_VERSION:
+	case FG_VFU_CMD_VERSION:
 		ret = do_version(s, pl, plen, &rlen, &fatal);
 		break;
-	case VFU_CMD_DMA_MAP:
+	case FG_VFU_CMD_DMA_MAP:
 		ret = do_dma_map(s, pl, plen, nfds);
 		break;
-	case VFU_CMD_DMA_UNMAP:
+	case FG_VFU_CMD_DMA_UNMAP:
 		ret = do_dma_unmap(s, pl, plen, &rlen);
 		break;
-	case VFU_CMD_DEVICE_GET_INFO:
+	case FG_VFU_CMD_DEVICE_GET_INFO:
 		ret = do_get_info(s, pl, plen, &rlen);
 		break;
-	case VFU_CMD_DEVICE_GET_REGION_INFO:
+	case FG_VFU_CMD_DEVICE_GET_REGION_INFO:
 		ret = do_get_region_info(s, pl, plen, &rlen);
 		break;
-	case VFU_CMD_DEVICE_GET_IRQ_INFO:
+	case FG_VFU_CMD_DEVICE_GET_IRQ_INFO:
 		ret = do_get_irq_info(s, pl, plen, &rlen);
 		break;
-	case VFU_CMD_DEVICE_SET_IRQS:
+	case FG_VFU_CMD_DEVICE_SET_IRQS:
 		ret = do_set_irqs(s, pl, plen, fds, nfds);
 		break;
-	case VFU_CMD_REGION_READ:
+	case FG_VFU_CMD_REGION_READ:
 		ret = do_region_read(s, pl, plen, &rlen);
 		break;
-	case VFU_CMD_REGION_WRITE:
+	case FG_VFU_CMD_REGION_WRITE:
 		ret = do_region_write(s, pl, plen, &rlen);
 		break;
-	case VFU_CMD_DEVICE_RESET:
+	case FG_VFU_CMD_DEVICE_RESET:
 		ret = plen ? -EINVAL : (s->ops->reset ? s->ops->reset(s->opaque) : -ENOTSUP);
 		break;
-	case VFU_CMD_DEVICE_GET_REGION_IO_FDS:
-	case VFU_CMD_REGION_WRITE_MULTI:	/* not advertised */
-	case VFU_CMD_DEVICE_FEATURE:		/* no migration */
+	case FG_VFU_CMD_DEVICE_GET_REGION_IO_FDS:
+	case FG_VFU_CMD_REGION_WRITE_MULTI:	/* not advertised */
+	case FG_VFU_CMD_DEVICE_FEATURE:		/* no migration */
 		ret = -ENOTSUP;
 		break;
 	default:
@@ -910,21 +910,21 @@ out:
 /* ---- framing -------------------------------------------------------------- */
 
 /* Account @n new bytes at s->rx + s->rx_have. Returns -1: close. */
-static int rx_advance(struct vfu_server *s, size_t n)
+static int rx_advance(struct fg_vfu_server *s, size_t n)
 {
 	s->rx_have += n;
 	if (s->rx_have < s->rx_need)
 		return 0;
-	if (s->rx_need == VFU_HDR_SIZE) {
+	if (s->rx_need == FG_VFU_HDR_SIZE) {
 		uint32_t size = get32(s->rx + 4);
 
-		if (size < VFU_HDR_SIZE || size > VFU_MAX_MSG) {
-			struct vfu_hdr h = { .id = get16(s->rx), .cmd = get16(s->rx + 2) };
+		if (size < FG_VFU_HDR_SIZE || size > FG_VFU_MAX_MSG) {
+			struct fg_vfu_hdr h = { .id = get16(s->rx), .cmd = get16(s->rx + 2) };
 
 			/* Cannot resynchronise the stream: say why, then close. */
 			fprintf(stderr, "fakegpu-device: vfio-user message size %u out of range [%u, %u]\n",
-				size, VFU_HDR_SIZE, VFU_MAX_MSG);
-			send_reply(s, &h, size < VFU_HDR_SIZE ? EINVAL : E2BIG, 0);
+				size, FG_VFU_HDR_SIZE, FG_VFU_MAX_MSG);
+			send_reply(s, &h, size < FG_VFU_HDR_SIZE ? EINVAL : E2BIG, 0);
 			return -1;
 		}
 		s->rx_need = size;
@@ -938,10 +938,10 @@ static int rx_advance(struct vfu_server *s, size_t n)
 	return ret;
 }
 
-static void rx_add_fds(struct vfu_server *s, const int *fds, unsigned int n)
+static void rx_add_fds(struct fg_vfu_server *s, const int *fds, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		if (s->rx_nfds < VFU_MAX_FDS) {
+		if (s->rx_nfds < FG_VFU_MAX_FDS) {
 			s->rx_fds[s->rx_nfds++] = fds[i];
 		} else {
 			if (fds[i] >= 0)
@@ -951,7 +951,7 @@ static void rx_add_fds(struct vfu_server *s, const int *fds, unsigned int n)
 	}
 }
 
-int vfu_feed(struct vfu_server *s, const void *data, size_t len,
+int fg_vfu_feed(struct fg_vfu_server *s, const void *data, size_t len,
 	     const int *fds, unsigned int nfds)
 {
 	const uint8_t *p = data;
@@ -965,20 +965,20 @@ int vfu_feed(struct vfu_server *s, const void *data, size_t len,
 		p += n;
 		len -= n;
 		if (rx_advance(s, n) != 0) {
-			vfu_session_reset(s);
+			fg_vfu_session_reset(s);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-void vfu_client_io(struct vfu_server *s)
+void vfu_client_io(struct fg_vfu_server *s)
 {
 	/* Bounded so that a chatty client cannot starve the vblank timer. */
 	for (int iter = 0; iter < 256 && s->client_fd >= 0; iter++) {
 		union {
 			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(int) * VFU_MAX_FDS)];
+			char b[CMSG_SPACE(sizeof(int) * FG_VFU_MAX_FDS)];
 		} cm;
 		struct iovec iov = {
 			.iov_base = s->rx + s->rx_have,
@@ -1001,10 +1001,10 @@ void vfu_client_io(struct vfu_server *s)
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				int tmp[VFU_MAX_FDS];
+				int tmp[FG_VFU_MAX_FDS];
 
-				if (k > VFU_MAX_FDS)
-					k = VFU_MAX_FDS;
+				if (k > FG_VFU_MAX_FDS)
+					k = FG_VFU_MAX_FDS;
 				memcpy(tmp, CMSG_DATA(c), k * sizeof(int));
 				rx_add_fds(s, tmp, (unsigned int)k);
 			}
