@@ -3,7 +3,7 @@
 # Tiers:
 #   build   toolbox, device, tools, userspace tests, module (W=1 C=1 clean)
 #   host    device model through a real vfio-user client, engine, viewer,
-#           30 s of fuzzing (seconds)
+#           30 s of fuzzing per libFuzzer target (seconds)
 #   driver  the fakegpu driver lane: one guest, fakegpu.ko end to end
 #   guest   the other guest lanes, one boot per setup (scripts/lanes/):
 #           bochs baseline, the device alone and through the driver with
@@ -86,8 +86,16 @@ if has host; then
 	done
 	# fakegpu-view under Xvfb and fakegpu-vnc against a live device (~10 s).
 	step host-viewer-vnc tb /src/scripts/check-viewer
-	[ -f device/fuzz/fuzz_vfu.c ] &&
-		step host-fuzz-vfu tb bash -c 'cd /src/device && make fuzz >/dev/null && build/fuzz/fuzz_vfu -max_total_time=30 -rss_limit_mb=2048 2>&1 | tail -n 5'
+	# Every libFuzzer target device/fuzz/fuzz_NAME.c for 30 s, ASan + UBSan,
+	# from a copy of its seed corpus device/fuzz/corpus/NAME/ (its
+	# regression inputs replayed first); crashing inputs in out/fuzz/. A
+	# file there not named fuzz_*.c fails its step (no fuzz-run rule).
+	for f in device/fuzz/*.c; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f" .c); n=${n#fuzz_}
+		step "host-fuzz-$n" tb make -C /src/device --no-print-directory "fuzz-run-$n" \
+			FUZZ_SECONDS=30 FUZZ_ARTIFACTS="/src/out/fuzz/$n-"
+	done
 fi
 
 if has driver && [ -f drm-driver/fakegpu.ko ]; then
