@@ -238,7 +238,8 @@ static void put_range(uint8_t *d, const struct fg_timing *t, unsigned int n)
 	d[3] = 0xfd;
 	d[5] = (uint8_t)floor(vmin);
 	d[6] = (uint8_t)ceil(vmax);
-	d[7] = (uint8_t)floor(hmin);
+	/* A byte each: modes above 255 kHz of line rate get 255, like the maximum. */
+	d[7] = (uint8_t)fmin(255, floor(hmin));
 	d[8] = (uint8_t)fmin(255, ceil(hmax));
 	d[9] = (uint8_t)((clk_max + 9999) / 10000);	/* 10 MHz units */
 	d[10] = 0x01;					/* range limits only */
