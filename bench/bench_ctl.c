@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devproc.h"
 #include "fakegpu_abi.h"
 #include "vfu_client.h"
 
@@ -278,39 +279,12 @@ static int head_on(struct vfuc *c)
 	return -1;
 }
 
-static pid_t start_device(const char *bin, const char *dir, const char *vfu, const char *ctl)
-{
-	char log[160];
-	pid_t pid;
-
-	snprintf(log, sizeof(log), "%s/device.log", dir);
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(127);
-		execl(bin, bin, "--socket", vfu, "--ctl", ctl, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static void stop_pid(pid_t pid)
-{
-	int st;
-
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, &st, 0);
-	}
-}
-
 /* Both phases against @bin, @rounds times each, alternating; 0 or -1. */
 static int bench_device(const char *label, const char *bin, unsigned int reads,
 			unsigned int rounds, double gap_us, double seconds, struct series ph[2])
 {
 	char dir[] = "/tmp/bench-ctl-XXXXXX", vfu[96], ctl[96], log[96];
+	char *argv[] = { (char *)bin, "--socket", vfu, "--ctl", ctl, NULL };
 	struct load_counts sum = { 0 };
 	struct vfuc *c = NULL;
 	double p99_idle, p99_loaded;
@@ -324,14 +298,14 @@ static int bench_device(const char *label, const char *bin, unsigned int reads,
 	snprintf(vfu, sizeof(vfu), "%s/vfu.sock", dir);
 	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", dir);
 	snprintf(log, sizeof(log), "%s/device.log", dir);
-	dev = start_device(bin, dir, vfu, ctl);
+	dev = devproc_start(argv, log);
 	c = dev > 0 ? vfuc_connect(vfu, 5000) : NULL;
 	if (!c || vfuc_negotiate(c, NULL) != 0 || head_on(c) != 0) {
 		fprintf(stderr, "bench_ctl: %s (%s) did not start or take a 1920x1080 mode "
 			"(see its log %s)\n", label, bin, log);
 		if (c)
 			vfuc_close(c);
-		stop_pid(dev);
+		devproc_stop(dev);
 		return -1;
 	}
 	c->timeout_ms = 60000;	/* an old device can stall for seconds */
@@ -361,7 +335,7 @@ static int bench_device(const char *label, const char *bin, unsigned int reads,
 	fflush(stdout);
 out:
 	vfuc_close(c);
-	stop_pid(dev);
+	devproc_stop(dev);
 	if (!ret) {
 		unlink(log);
 		rmdir(dir);
