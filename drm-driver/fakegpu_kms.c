@@ -14,7 +14,9 @@
  * atomic_flush. Shadows keep their values between commits, so these writes
  * go through a per-head cache (fakegpu_head_wr_shadow()): a page flip costs
  * the buffer offset, COMMIT and one STATUS read instead of every register
- * of the head. The flip event is not armed on the DRM vblank counter
+ * of the head. With the shared pages (fakegpu_shm.c) the shadows are a
+ * commit record in memory that the device takes at its vblank, and a flip
+ * costs no register access at all. The flip event is not armed on the DRM vblank counter
  * (drm_crtc_arm_vblank_event()): with vfio-user the COMMIT write and the
  * vblank interrupt travel on different channels, so "the next vblank the
  * driver counts" and "the vblank at which the device latched" can differ by
@@ -637,8 +639,12 @@ static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
 		fakegpu_head_commit(head, doorbell);
 		head->hw_active = true;
 		if (head->fdev->use_shm) {
-			/* A flip is memory writes: nothing to order, nothing to read. */
-			committed = true;
+			/*
+			 * A flip is memory writes: nothing to order, nothing
+			 * to read back. A device known to be gone gets no
+			 * event wait (there is no vblank to complete it).
+			 */
+			committed = !READ_ONCE(head->fdev->gone);
 		} else {
 			/*
 			 * One read back: it orders the posted writes before
