@@ -211,10 +211,13 @@ int fakegpu_shm_wait_latched(struct fakegpu_head *head, u64 timeout_us)
 
 /*
  * Measure the device clock's offset from ktime: the tightest of a few
- * CLOCK_LO reads between two ktime reads, its midpoint being at most half
- * that span off. A new measurement replaces the current offset only when
- * the current one lies outside its error bar: the timestamps do not wobble
- * by the measurement noise every few seconds.
+ * CLOCK_LO reads between two ktime reads t0 and t1. The device read its
+ * clock somewhere in [t0, t1], so the true offset lies in [dev - t1,
+ * dev - t0]; the driver takes the low end, dev - t1: a vblank time converted
+ * with it is never earlier than the real one (at most the span later), so a
+ * flip's timestamp never precedes the ioctl that issued it. A new
+ * measurement replaces the current offset when it is a tighter bound (higher)
+ * or when the current one lies outside its range (the clocks drifted).
  */
 static void fakegpu_shm_calibrate(struct fakegpu_device *fdev)
 {
@@ -241,14 +244,15 @@ static void fakegpu_shm_calibrate(struct fakegpu_device *fdev)
 			continue;
 		best_span = span;
 		dev_ns = (u64)hi << 32 | lo;
-		offset = (s64)(dev_ns - (t0 + span / 2));
+		offset = (s64)(dev_ns - t1);
 	}
 	drm_dev_exit(idx);
 	if (best_span == S64_MAX)
 		return;
 
 	spin_lock_irqsave(&fdev->clk_lock, flags);
-	if (!fdev->clk_valid || abs(offset - fdev->clk_offset) > best_span / 2) {
+	if (!fdev->clk_valid || offset > fdev->clk_offset ||
+	    fdev->clk_offset - offset > best_span) {
 		fdev->clk_offset = offset;
 		fdev->clk_valid = true;
 	}
