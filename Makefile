@@ -46,6 +46,7 @@ bench: build
 	bench/vblank-latency.sh
 	bench/flip-margin.sh
 	bench/flip-rate.sh
+	bench/ctl-guest.sh
 
 clean:
 	rm -rf out device/build userspace-tests/build bench/build

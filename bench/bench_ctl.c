@@ -24,6 +24,13 @@
  * for again); the loaded blocks stop after SECONDS in all (default 30) even
  * if fewer reads completed (the count is printed).
  * Figures are noisy on shared machines: compare the ratios, not the times.
+ *
+ *   bench_ctl -L CTL-SOCKET -g GATE
+ *
+ * runs only the loaded phase's control clients, against a device someone
+ * else started (bench/ctl-guest.sh, where a guest is the one timing its
+ * reads): whenever the file GATE exists, until it is removed; it exits once
+ * GATE.end exists, and prints what the clients saw in each loaded phase.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -343,14 +350,58 @@ out:
 	return ret;
 }
 
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The -L mode: the load while @gate exists, until @gate.end does. */
+static int load_gated(const char *ctl, const char *gate)
+{
+	char end[4096];
+	unsigned int phase = 0;
+
+	if (snprintf(end, sizeof(end), "%s.end", gate) >= (int)sizeof(end)) {
+		fprintf(stderr, "bench_ctl: gate path too long: %s\n", gate);
+		return 2;
+	}
+	for (;;) {
+		struct load_counts k = { 0 };
+		int stop, result;
+		pid_t pid;
+
+		while (!exists(gate) && !exists(end))
+			usleep(20000);
+		if (exists(end))
+			return 0;
+		pid = load_start(ctl, &stop, &result);
+		if (pid < 0) {
+			fprintf(stderr, "bench_ctl: cannot start the load: %s\n", strerror(errno));
+			return 1;
+		}
+		while (exists(gate) && !exists(end))
+			usleep(20000);
+		load_stop(pid, stop, result, &k);
+		printf("bench_ctl: loaded phase %u: %d idle clients (the device closed %lu), "
+		       "%lu screenshot requests, %lu bytes read by the slow reader\n", ++phase,
+		       IDLE_CLIENTS, k.idle_closed, k.shots, k.shot_bytes);
+		fflush(stdout);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int reads = 2000, rounds = 2;
 	double seconds = 30, gap_us = 6000;
+	const char *load_ctl = NULL, *gate = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:i:r:t:")) != -1) {
-		if (opt == 'n' && atoi(optarg) > 0)
+	while ((opt = getopt(argc, argv, "n:i:r:t:L:g:")) != -1) {
+		if (opt == 'L')
+			load_ctl = optarg;
+		else if (opt == 'g')
+			gate = optarg;
+		else if (opt == 'n' && atoi(optarg) > 0)
 			reads = (unsigned int)atoi(optarg);
 		else if (opt == 'i' && atof(optarg) >= 0)
 			gap_us = atof(optarg) * 1e3;
@@ -361,9 +412,14 @@ int main(int argc, char **argv)
 		else
 			goto usage;
 	}
+	signal(SIGPIPE, SIG_IGN);
+	if (load_ctl || gate) {
+		if (!load_ctl || !gate || optind != argc)
+			goto usage;
+		return load_gated(load_ctl, gate);
+	}
 	if (optind == argc)
 		goto usage;
-	signal(SIGPIPE, SIG_IGN);
 	printf("bench_ctl: BAR0 read round trip (vfio-user REGION_READ), up to %u reads per "
 	       "phase, one every %.1f ms, in %u rounds; loaded: %d idle control clients + 1 "
 	       "reading a 1920x1080 screenshot at 1 byte/s (at most %.0f s)\n", reads,
@@ -389,6 +445,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: bench_ctl [-n READS] [-i MS] [-r ROUNDS] [-t SECONDS] "
-		"LABEL=FAKEGPU-DEVICE...\n");
+		"LABEL=FAKEGPU-DEVICE...\n       bench_ctl -L CTL-SOCKET -g GATE-FILE\n");
 	return 2;
 }

@@ -13,6 +13,9 @@
  * --bench: register read round trip and VRAM write bandwidth as a ratio of
  * guest RAM write bandwidth measured in the same run.
  *
+ * --read-lat N: N reads of SCRATCH, one every 2 ms, and their p50/p99/max in
+ * µs; reads only, so it may run while fakegpu.ko drives the device.
+ *
  * The head is programmed through shadow registers and COMMIT, exactly as a
  * driver does (docs/device-abi.md).
  */
@@ -239,10 +242,52 @@ static void bench(struct probe *p)
 	       4.0 * len / (t_ram / 1e3), (double)t_ram / t_vram);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int read_latency(struct probe *p, unsigned int n)
+{
+	const struct timespec gap = { .tv_nsec = 2000000 };
+	uint64_t *lat = calloc(n, sizeof(*lat));
+	unsigned int lost = 0;
+
+	if (!lat) {
+		fprintf(stderr, "bar-probe: out of memory for %u samples\n", n);
+		return 1;
+	}
+	/* The driver leaves SCRATCH alone; a device that is gone reads all ones. */
+	wr(p, FAKEGPU_REG_SCRATCH, 0x5a5a0000u);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+		uint32_t v = rd(p, FAKEGPU_REG_SCRATCH);
+
+		lat[i] = now_ns() - t0;
+		if (v != 0x5a5a0000u)
+			lost++;
+		nanosleep(&gap, NULL);
+	}
+	if (lost) {
+		fprintf(stderr, "bar-probe: %u of %u SCRATCH reads did not return what was written: the device is gone or reset\n",
+			lost, n);
+		free(lat);
+		return 1;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	printf("read-lat: n=%u p50_us=%.1f p99_us=%.1f max_us=%.1f\n", n,
+	       lat[(n - 1) / 2] / 1e3, lat[(n * 99 + 99) / 100 - 1] / 1e3, lat[n - 1] / 1e3);
+	free(lat);
+	return 0;
+}
+
 static void usage(void)
 {
 	printf("usage: bar-probe [--pci BDF] [--format xrgb8888|argb8888|rgb565|argb1555]\n"
-	       "                 [--width W --height H] [--hold-file PATH] [--bench]\n");
+	       "                 [--width W --height H] [--hold-file PATH] [--bench]\n"
+	       "                 [--read-lat N]\n");
 }
 
 int main(int argc, char **argv)
@@ -254,6 +299,7 @@ int main(int argc, char **argv)
 		{ "height", required_argument, NULL, 'H' },
 		{ "hold-file", required_argument, NULL, 'h' },
 		{ "bench", no_argument, NULL, 'b' },
+		{ "read-lat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, '?' },
 		{ 0 }
 	};
@@ -263,6 +309,8 @@ int main(int argc, char **argv)
 	struct probe p = { 0 };
 	size_t mmio_len = FAKEGPU_MMIO_SIZE, vram_len = 0;
 	bool do_bench = false;
+	unsigned long lat_reads = 0;
+	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -279,6 +327,15 @@ int main(int argc, char **argv)
 		case 'H': h = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'h': hold_file = optarg; break;
 		case 'b': do_bench = true; break;
+		case 'r':
+			errno = 0;
+			lat_reads = strtoul(optarg, &end, 10);
+			if (errno || *end || !lat_reads || lat_reads > 1000000) {
+				fprintf(stderr, "bar-probe: --read-lat wants a count of 1 to 1000000, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		default: usage(); return c == '?' ? 0 : 2;
 		}
 	}
@@ -294,6 +351,13 @@ int main(int argc, char **argv)
 	if (!p.mmio) {
 		fprintf(stderr, "bar-probe: cannot map %s/resource0: %s\n", p.dev, strerror(errno));
 		return 1;
+	}
+	if (lat_reads) {
+		if (rd(&p, FAKEGPU_REG_ID) != FAKEGPU_ID_MAGIC) {
+			fprintf(stderr, "bar-probe: %s is not a fakegpu device (ID register)\n", p.dev);
+			return 1;
+		}
+		return read_latency(&p, (unsigned int)lat_reads);
 	}
 	check(&p, rd(&p, FAKEGPU_REG_ID) == FAKEGPU_ID_MAGIC, "ID register reads the magic");
 	check(&p, rd(&p, FAKEGPU_REG_ABI_VERSION) >> 16 == FAKEGPU_ABI_MAJOR, "ABI major matches");
