@@ -22,7 +22,7 @@ toolbox:
 build: toolbox
 	$(TOOLBOX) run make -C /src/device all tests
 	$(TOOLBOX) run make -C /src/userspace-tests
-	$(TOOLBOX) run make -C /src/drm-driver install
+	$(TOOLBOX) run /src/scripts/build-module
 
 test:
 	scripts/run-tests.sh

@@ -26,6 +26,8 @@
 #include <drm/drm_modeset_helper.h>
 #include <drm/drm_module.h>
 #include <drm/drm_print.h>
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_placement.h>
 
 #include "fakegpu_compat.h"
 #include "fakegpu_drv.h"
@@ -307,6 +309,41 @@ static int fakegpu_hw_init(struct fakegpu_device *fdev)
 /* DRM driver                                                             */
 
 /*
+ * Pin a buffer into VRAM (the dumb-create placement below, writeback
+ * targets): TTM's own pin of the buffer object, as the VRAM helpers'
+ * prepare_fb does for scanout (their pin function is not exported by every
+ * kernel this driver builds for). A buffer already pinned stays where it is.
+ */
+int fakegpu_bo_pin_vram(struct drm_gem_object *obj)
+{
+	static const struct ttm_place vram = { .mem_type = TTM_PL_VRAM };
+	struct ttm_placement placement = { .num_placement = 1, .placement = &vram };
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+	struct ttm_buffer_object *bo = &drm_gem_vram_of_gem(obj)->bo;
+	int ret;
+
+	ret = ttm_bo_reserve(bo, true, false, NULL);
+	if (ret)
+		return ret;
+	if (!bo->pin_count)
+		ret = ttm_bo_validate(bo, &placement, &ctx);
+	if (!ret)
+		ttm_bo_pin(bo);
+	ttm_bo_unreserve(bo);
+	return ret;
+}
+
+void fakegpu_bo_unpin(struct drm_gem_object *obj)
+{
+	struct ttm_buffer_object *bo = &drm_gem_vram_of_gem(obj)->bo;
+
+	/* Uninterruptible and without a ticket: cannot fail. */
+	ttm_bo_reserve(bo, false, false, NULL);
+	ttm_bo_unpin(bo);
+	ttm_bo_unreserve(bo);
+}
+
+/*
  * Dumb buffers live in VRAM from their creation: the GEM VRAM helpers would
  * create them in system memory and move them at their first scanout, which
  * costs a frame (a copy of the whole buffer) in the middle of a page-flip
@@ -337,9 +374,9 @@ static int fakegpu_gem_dumb_create(struct drm_file *file, struct drm_device *dev
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	ret = drm_gem_vram_pin(drm_gem_vram_of_gem(obj), DRM_GEM_VRAM_PL_FLAG_VRAM);
+	ret = fakegpu_bo_pin_vram(obj);
 	if (!ret)
-		drm_gem_vram_unpin(drm_gem_vram_of_gem(obj));
+		fakegpu_bo_unpin(obj);
 	drm_gem_object_put(obj);
 	if (ret) {
 		drm_gem_handle_delete(file, args->handle);

@@ -320,6 +320,8 @@ static inline void fakegpu_head_commit(struct fakegpu_head *head, bool doorbell)
 }
 
 bool fakegpu_hw_present(struct fakegpu_device *fdev);
+int fakegpu_bo_pin_vram(struct drm_gem_object *obj);
+void fakegpu_bo_unpin(struct drm_gem_object *obj);
 
 /* ---- fakegpu_kms.c ---------------------------------------------------- */
 

@@ -162,7 +162,7 @@ static u32 fakegpu_blend_to_hw(u16 mode)
 }
 
 static int fakegpu_plane_helper_atomic_check(struct drm_plane *plane,
-					     struct drm_atomic_state *state)
+					     struct fakegpu_atomic_state *state)
 {
 	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
 	struct fakegpu_device *fdev = to_fakegpu(plane->dev);
@@ -296,7 +296,7 @@ static void fakegpu_plane_program(struct fakegpu_head *head, unsigned int hw,
 }
 
 static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
-					       struct drm_atomic_state *state)
+					       struct fakegpu_atomic_state *state)
 {
 	int idx;
 
@@ -308,7 +308,7 @@ static void fakegpu_plane_helper_atomic_update(struct drm_plane *plane,
 }
 
 static void fakegpu_plane_helper_atomic_disable(struct drm_plane *plane,
-						struct drm_atomic_state *state)
+						struct fakegpu_atomic_state *state)
 {
 	int idx;
 
@@ -348,7 +348,7 @@ static int fakegpu_cursor_helper_atomic_async_check(FAKEGPU_ASYNC_CHECK_ARGS)
 }
 
 static void fakegpu_cursor_helper_atomic_async_update(struct drm_plane *plane,
-						      struct drm_atomic_state *state)
+						      struct fakegpu_atomic_state *state)
 {
 	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
 	struct drm_plane_state *cur = plane->state;
@@ -430,7 +430,7 @@ static enum drm_mode_status fakegpu_crtc_helper_mode_valid(struct drm_crtc *crtc
 }
 
 static int fakegpu_crtc_helper_atomic_check(struct drm_crtc *crtc,
-					    struct drm_atomic_state *state)
+					    struct fakegpu_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	enum drm_mode_status status;
@@ -458,7 +458,7 @@ static int fakegpu_crtc_helper_atomic_check(struct drm_crtc *crtc,
 }
 
 static void fakegpu_crtc_helper_atomic_enable(struct drm_crtc *crtc,
-					      struct drm_atomic_state *state)
+					      struct fakegpu_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	struct fakegpu_head *head = crtc_to_head(crtc);
@@ -500,7 +500,7 @@ static void fakegpu_head_hw_off(struct fakegpu_head *head, u32 refresh_mhz)
 }
 
 static void fakegpu_crtc_helper_atomic_disable(struct drm_crtc *crtc,
-					       struct drm_atomic_state *state)
+					       struct fakegpu_atomic_state *state)
 {
 	struct drm_crtc_state *old_state = drm_atomic_get_old_crtc_state(state, crtc);
 	struct fakegpu_head *head = crtc_to_head(crtc);
@@ -583,7 +583,7 @@ static void fakegpu_head_write_wb(struct fakegpu_head *head,
 }
 
 static void fakegpu_crtc_helper_atomic_flush(struct drm_crtc *crtc,
-					     struct drm_atomic_state *state)
+					     struct fakegpu_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
 	const struct drm_display_mode *mode = &crtc_state->adjusted_mode;
@@ -846,7 +846,7 @@ static int fakegpu_wb_connector_helper_get_modes(struct drm_connector *connector
 }
 
 static int fakegpu_wb_connector_helper_atomic_check(struct drm_connector *connector,
-						    struct drm_atomic_state *state)
+						    struct fakegpu_atomic_state *state)
 {
 	struct drm_connector_state *conn_state =
 		drm_atomic_get_new_connector_state(state, connector);
@@ -890,8 +890,7 @@ static int fakegpu_wb_connector_helper_prepare_writeback_job(struct drm_writebac
 {
 	if (!job->fb)
 		return 0;
-	return drm_gem_vram_pin(drm_gem_vram_of_gem(job->fb->obj[0]),
-				DRM_GEM_VRAM_PL_FLAG_VRAM);
+	return fakegpu_bo_pin_vram(job->fb->obj[0]);
 }
 
 /* Runs only for a job that prepare_writeback_job prepared. */
@@ -899,7 +898,7 @@ static void fakegpu_wb_connector_helper_cleanup_writeback_job(struct drm_writeba
 							      struct drm_writeback_job *job)
 {
 	if (job->fb)
-		drm_gem_vram_unpin(drm_gem_vram_of_gem(job->fb->obj[0]));
+		fakegpu_bo_unpin(job->fb->obj[0]);
 }
 
 static const struct drm_connector_helper_funcs fakegpu_wb_connector_helper_funcs = {
@@ -977,7 +976,7 @@ static const struct drm_mode_config_funcs fakegpu_mode_config_funcs = {
  * half-written head, and the tail waits for flip_done (the device latched)
  * instead of a vblank count before unpinning old buffers.
  */
-static void fakegpu_mode_config_helper_atomic_commit_tail(struct drm_atomic_state *state)
+static void fakegpu_mode_config_helper_atomic_commit_tail(struct fakegpu_atomic_state *state)
 {
 	struct drm_device *dev = state->dev;
 	struct fakegpu_device *fdev = to_fakegpu(dev);
@@ -1215,7 +1214,7 @@ int fakegpu_kms_init(struct fakegpu_device *fdev)
 		dev->max_vblank_count = U32_MAX;
 
 	/* Also required for HPD: drm_helper_hpd_irq_event() needs poll_enabled. */
-	ret = drmm_kms_helper_poll_init(dev);
+	ret = fakegpu_compat_poll_init(dev);
 	if (ret)
 		return ret;
 

@@ -11,15 +11,18 @@
 #   igt     the curated igt list on fakegpu against its expectations; the
 #           subtests in fakegpu.flakes are run and reported, a failure of
 #           theirs is a flake and does not fail the run
+#   kernels on each guest kernel beside the default one (7.3): the driver
+#           lane and the must-pass igt subset (userspace-tests/igt/must-pass.txt)
 # Each step's log is in out/test-logs/ (a lane's checks in a folder of its
 # own). The last line is "N passed, N failed", counting cmocka test cases,
 # igt subtest verdicts and the other checks.
-#   FAKEGPU_TIERS="build host driver guest igt" selects tiers (default: all).
+#   FAKEGPU_TIERS="build host driver guest igt kernels" selects tiers (default:
+#   all).
 # The anchor runs on other drivers are `make compare`; repeats that hunt rare
 # failures are `make soak`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tiers=${FAKEGPU_TIERS:-build host driver guest igt}
+tiers=${FAKEGPU_TIERS:-build host driver guest igt kernels}
 logs=out/test-logs
 mkdir -p "$logs"
 passed=0 failed=0 failures=() times=() flakes=()
@@ -76,7 +79,7 @@ if has build; then
 	# updates/ with depmod and the modprobe.d snippet, so the guest's modprobe
 	# finds the module just checked (the guest tier needs it, also on a tree
 	# that `make build` never ran on).
-	[ -f drm-driver/Makefile ] && step build-module tb bash -c 'make -C /src/drm-driver check && make -C /src/drm-driver install'
+	[ -f drm-driver/Makefile ] && step build-module tb /src/scripts/build-module --check
 fi
 
 if has host; then
@@ -125,6 +128,15 @@ fi
 
 if has igt && [ -f drm-driver/fakegpu.ko ]; then
 	step igt-fakegpu scripts/igt-run fakegpu
+fi
+
+if has kernels && [ -f drm-driver/fakegpu.ko ]; then
+	# The module was built and installed for each of them by build-module.
+	while read -r rel; do
+		series=$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$rel")
+		step "kernel-$series-driver-lane" env FAKEGPU_KERNEL="$rel" scripts/check-driver
+		step "kernel-$series-igt-must-pass" scripts/igt-must-pass "$series"
+	done < <(tb /src/scripts/kver --all | tail -n +2)
 fi
 
 echo
