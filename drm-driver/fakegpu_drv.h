@@ -354,6 +354,7 @@ void fakegpu_shm_resume(struct fakegpu_device *fdev);
 bool fakegpu_shm_read_status(struct fakegpu_head *head, struct fakegpu_shm_status *st);
 int fakegpu_shm_wait_latched(struct fakegpu_head *head, u64 timeout_us);
 bool fakegpu_shm_dev_to_ktime(struct fakegpu_device *fdev, u64 dev_ns, ktime_t *t);
+u32 fakegpu_shm_dev_now_us(struct fakegpu_device *fdev);
 
 /* CRC (debugfs crtc-N/crc), in fakegpu_irq.c next to the entry producer. */
 const char *const *fakegpu_crtc_get_crc_sources(struct drm_crtc *crtc,

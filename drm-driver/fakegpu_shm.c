@@ -179,6 +179,7 @@ u32 fakegpu_shm_commit(struct fakegpu_head *head, bool doorbell)
 	fakegpu_shm_cm_open(head);
 	head->cm_commit++;
 	cm_st(head, FAKEGPU_SHM_CM_FLAGS, doorbell ? FAKEGPU_SHM_CM_FLAG_DOORBELL : 0);
+	cm_st(head, FAKEGPU_SHM_CM_TIME, fakegpu_shm_dev_now_us(head->fdev));
 	cm_st(head, FAKEGPU_SHM_CM_COMMIT, head->cm_commit);
 	fakegpu_shm_cm_close(head);
 	/* writel() orders the record's stores before the doorbell. */
@@ -268,6 +269,30 @@ static void fakegpu_shm_clk_work(struct work_struct *work)
 	fakegpu_shm_calibrate(fdev);
 	if (!READ_ONCE(fdev->gone) && !drm_dev_is_unplugged(&fdev->drm))
 		schedule_delayed_work(&fdev->clk_work, FAKEGPU_CLK_PERIOD);
+}
+
+/*
+ * Now in the device clock, in µs modulo 2^32, never earlier than the device's
+ * own reading would be (the offset's high end, rounded up): a commit record's
+ * TIME, so that the device never latches it at a vblank it was made after.
+ * 0 (unknown: any vblank takes the record) until the clock is calibrated.
+ */
+u32 fakegpu_shm_dev_now_us(struct fakegpu_device *fdev)
+{
+	unsigned long flags;
+	s64 off, span;
+	bool valid;
+	u32 us;
+
+	spin_lock_irqsave(&fdev->clk_lock, flags);
+	valid = fdev->clk_valid;
+	off = fdev->clk_offset;
+	span = fdev->clk_span;
+	spin_unlock_irqrestore(&fdev->clk_lock, flags);
+	if (!valid)
+		return 0;
+	us = (u32)div_u64(ktime_get_ns() + off + span + NSEC_PER_USEC - 1, NSEC_PER_USEC);
+	return us ? us : 1;
 }
 
 /*

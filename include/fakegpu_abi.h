@@ -44,11 +44,13 @@
 #define FAKEGPU_ID_MAGIC		0x46414b45 /* "FAKE" */
 #define FAKEGPU_REG_ABI_VERSION		0x0004	/* RO: major << 16 | minor */
 #define FAKEGPU_ABI_MAJOR		1
-#define FAKEGPU_ABI_MINOR		4
+#define FAKEGPU_ABI_MINOR		5
 /* 1.1: FRAME no longer restarts on enable. 1.2: overlay plane, plane alpha,
  * blend mode and zpos, gamma LUT, writeback, VBLANK_AGE. 1.3: ARGB1555.
  * 1.4: shared pages (BAR4, SHM_CTRL, CLOCK_LO/HI, COMMIT.SHM); the frame
- * CRC is CRC-32C. */
+ * CRC is CRC-32C. 1.5: a commit is latched at a vblank only if it was made
+ * before that vblank's instant (the commit record's TIME; a COMMIT write's
+ * arrival). */
 #define FAKEGPU_ABI_VERSION		((FAKEGPU_ABI_MAJOR << 16) | FAKEGPU_ABI_MINOR)
 #define FAKEGPU_REG_CAPS		0x0008	/* RO: FAKEGPU_CAP_* */
 #define   FAKEGPU_CAP_CURSOR		(1u << 0)
@@ -264,6 +266,14 @@
 #define FAKEGPU_SHM_CM_SEQ		0x00
 #define FAKEGPU_SHM_CM_COMMIT		0x04
 #define FAKEGPU_SHM_CM_FLAGS		0x08
+/*
+ * 1.5: when the guest wrote the record, in the device clock (CLOCK_LO/HI) in
+ * µs modulo 2^32, rounded up; 0 = unknown. A vblank takes the record only if
+ * the vblank's instant (its status VBLANK time) is not before TIME, compared
+ * modulo 2^32 (as a signed difference): a record written after it waits for
+ * the next vblank, however late the device runs this one.
+ */
+#define FAKEGPU_SHM_CM_TIME		0x0c
 /* Take this record only on a COMMIT write with FAKEGPU_COMMIT_SHM. */
 #define   FAKEGPU_SHM_CM_FLAG_DOORBELL	(1u << 0)
 #define FAKEGPU_SHM_CM_REGS		0x10	/* + HEAD_CTRL..HEAD_REFRESH_MHZ */

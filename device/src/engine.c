@@ -64,6 +64,9 @@ struct head {
 	struct head_regs shadow;	/* what the guest writes */
 	struct head_regs pending;	/* captured by the COMMIT write */
 	bool pending_valid;
+	/* When the pending commit was made (device clock ns): no vblank whose
+	 * instant precedes it latches it. 0: any vblank may. */
+	uint64_t pending_ns;
 	struct fg_scanout active;	/* validated, what is displayed */
 
 	bool error;			/* STATUS.ERROR */
@@ -163,6 +166,8 @@ struct fg_engine {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
+
+#define FG_LATE_COMMIT_NS	1000000000ull
 
 static uint64_t monotonic_ns(void *opaque)
 {
@@ -305,13 +310,15 @@ static bool shm_set(struct head *t, uint32_t off, uint32_t v)
  * vblank) only a record with a new COMMIT number and without the DOORBELL
  * flag is taken. A record being written (SEQ odd or changing) is left for
  * the next vblank; a doorbell for it is then kept until one finds it
- * complete. Returns true when a commit was captured.
+ * complete. At a vblank whose instant is @when (0: a doorbell, now), a record
+ * the guest wrote after that instant (its TIME) is left for the next one.
+ * Returns true when a commit was captured.
  */
-static bool shm_take(struct fg_engine *e, unsigned int hi, bool doorbell)
+static bool shm_take(struct fg_engine *e, unsigned int hi, bool doorbell, uint64_t when)
 {
 	struct head *h = &e->head[hi];
 	const uint8_t *r = e->shm + FAKEGPU_SHM_COMMIT + FAKEGPU_SHM_CM_HEAD(hi);
-	uint32_t s1, s2, no, flags;
+	uint32_t s1, s2, no, flags, time_us;
 	bool ok = true;
 	struct head t;
 
@@ -319,8 +326,11 @@ static bool shm_take(struct fg_engine *e, unsigned int hi, bool doorbell)
 	atomic_thread_fence(memory_order_acquire);
 	no = shm_ld(r, FAKEGPU_SHM_CM_COMMIT);
 	flags = shm_ld(r, FAKEGPU_SHM_CM_FLAGS);
+	time_us = shm_ld(r, FAKEGPU_SHM_CM_TIME);
 	if (!doorbell && (no == h->shm_taken || (flags & FAKEGPU_SHM_CM_FLAG_DOORBELL)))
 		return false;
+	if (when && time_us && (int32_t)((uint32_t)(when / 1000) - time_us) < 0)
+		return false;	/* made after this vblank: the next one takes it */
 	t.shadow = h->shadow;
 	for (size_t i = 0; i < sizeof(shm_head_regs) / sizeof(shm_head_regs[0]); i++)
 		ok &= shm_set(&t, shm_head_regs[i],
@@ -341,6 +351,7 @@ static bool shm_take(struct fg_engine *e, unsigned int hi, bool doorbell)
 	h->shm_pending = no;
 	h->pending = t.shadow;
 	h->pending_valid = true;
+	h->pending_ns = when ? 0 : e->clock_ns(e->clock_opaque);
 	h->pending_reserved = !ok;
 	/* One-shot, as for a COMMIT write. */
 	h->shadow.wb_ctrl &= ~FAKEGPU_WB_CTRL_ENABLE;
@@ -581,6 +592,7 @@ static void commit(struct fg_engine *e, unsigned int hi)
 
 	h->pending = h->shadow;
 	h->pending_valid = true;
+	h->pending_ns = e->clock_ns(e->clock_opaque);
 	h->pending_reserved = false;
 	/* One-shot: a writeback request belongs to this commit only. */
 	h->shadow.wb_ctrl &= ~FAKEGPU_WB_CTRL_ENABLE;
@@ -594,7 +606,7 @@ static void commit_shm(struct fg_engine *e, unsigned int hi)
 {
 	struct head *h = &e->head[hi];
 
-	if (shm_take(e, hi, true) && !h->active.enabled)
+	if (shm_take(e, hi, true, 0) && !h->active.enabled)
 		latch(e, hi, 0);
 	shm_publish(e, hi);
 }
@@ -620,8 +632,13 @@ static void vblank_begin(struct fg_engine *e, unsigned int hi, uint64_t when,
 	struct head *h = &e->head[hi];
 
 	if (e->shm_on)
-		shm_take(e, hi, h->shm_doorbell);
-	if (h->pending_valid)
+		shm_take(e, hi, h->shm_doorbell, when);
+	/*
+	 * A commit made after this vblank's instant belongs to the next one. One
+	 * made more than FG_LATE_COMMIT_NS after it (a display thread stalled
+	 * that long, or a caller whose clock is not the engine's) is latched.
+	 */
+	if (h->pending_valid && (h->pending_ns <= when || h->pending_ns - when > FG_LATE_COMMIT_NS))
 		latch(e, hi, when);
 	h->have_vblank = true;
 	h->last_vblank_ns = when;

@@ -209,7 +209,7 @@ static void test_caps(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010004);
+	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010005);
 	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_OVERLAY);
 	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_GAMMA);
 	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_WRITEBACK);

@@ -187,11 +187,103 @@ static void head_on(struct fx *f)
 	run_to(f, VBLANK(1));
 }
 
+/*
+ * A display process that runs a vblank late still latches what a real GPU
+ * would have at that vblank's instant: a record whose TIME (the device clock
+ * in µs when the guest wrote it) is after the vblank waits for the next one,
+ * a record written before it, or without a TIME, is taken.
+ */
+static void test_late_vblank_commit_time(void **state)
+{
+	struct fx *f = *state;
+
+	head_on(f);
+	/* Written 1 ms after vblank 2; the engine runs vblank 2 3 ms late. */
+	cm_record(f, 0, 2, 0, FB_B, true);
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, (uint32_t)((VBLANK(2) + 1000000) / 1000));
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ, shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	run_to(f, VBLANK(2) + 3000000);
+	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 2);
+	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
+	assert_int_equal(shown(f, 0), 0x111111);
+	run_to(f, VBLANK(3));
+	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
+	assert_int_equal(shown(f, 0), 0x222222);
+
+	/* Written 1 µs before vblank 4, taken at vblank 4 even if run late. */
+	cm_record(f, 0, 3, 0, FB_A, true);
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, (uint32_t)((VBLANK(4) - 1000) / 1000));
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ, shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	run_to(f, VBLANK(4) + 5000000);
+	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 3);
+	assert_int_equal(shown(f, 0), 0x111111);
+
+	/* TIME 0: unknown, taken at the next vblank run (ABI 1.4 drivers). */
+	cm_record(f, 0, 4, 0, FB_B, false);
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, 0);
+	run_to(f, VBLANK(5) + 5000000);
+	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 4);
+
+	/* The µs clock wraps every 2^32 µs: compared modulo, not as numbers. */
+	f->now = VBLANK(6);
+	cm_record(f, 0, 5, 0, FB_A, true);
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME,
+		(uint32_t)(VBLANK(6) / 1000) + 0x80000000u + 1000);	/* far past */
+	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ, shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	run_to(f, VBLANK(6) + 1000000);
+	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 5);
+}
+
+/*
+ * The same through the registers: a COMMIT write that arrives after the
+ * vblank's instant, while the engine has yet to run that vblank, is latched
+ * at the next one.
+ */
+static void test_late_vblank_register_commit(void **state)
+{
+	struct fx *f = *state;
+	uint32_t pb = FAKEGPU_HEAD_BASE(0) + FAKEGPU_PLANE_BASE(0);
+
+	uint32_t hb = FAKEGPU_HEAD_BASE(0);
+
+	fill_buffers(f);
+	wr(f, pb + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	wr(f, pb + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_A);
+	wr(f, pb + FAKEGPU_PLANE_PITCH, 64 * 4);
+	wr(f, pb + FAKEGPU_PLANE_SRC_W, 64);
+	wr(f, pb + FAKEGPU_PLANE_SRC_H, 32);
+	wr(f, hb + FAKEGPU_HEAD_WIDTH, 64);
+	wr(f, hb + FAKEGPU_HEAD_HEIGHT, 32);
+	wr(f, hb + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
+	wr(f, hb + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
+	wr(f, hb + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* head off: at once */
+	run_to(f, T0);
+	run_to(f, VBLANK(1));
+	assert_int_equal(shown(f, 0), 0x111111);
+	f->now = VBLANK(2) + 1000000;		/* 1 ms after vblank 2 */
+	wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_B);
+	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	run_to(f, VBLANK(2) + 3000000);		/* vblank 2, run 3 ms late */
+	assert_int_equal(rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_FRAME), 2);
+	assert_true(rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING);
+	assert_int_equal(shown(f, 0), 0x111111);
+	run_to(f, VBLANK(3));
+	assert_false(rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING);
+	assert_int_equal(shown(f, 0), 0x222222);
+	/* Written before vblank 4, run late: taken at 4. */
+	f->now = VBLANK(4) - 1000;
+	wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_A);
+	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	run_to(f, VBLANK(4) + 5000000);
+	assert_int_equal(shown(f, 0), 0x111111);
+}
+
 static void test_caps_and_enable(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010004);
+	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010005);
 	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_SHM);
 	assert_int_equal(rd(f, FAKEGPU_REG_SHM_CTRL), 0);
 	/* Nothing is written to the page before the driver asks. */
@@ -399,6 +491,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_record_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_record_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_vblank_commit_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_vblank_register_commit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("shared pages", tests, NULL, NULL);
