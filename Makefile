@@ -10,6 +10,8 @@
 #   make soak     repeats that hunt rare failures: the listed igt flakes x50,
 #                 long fuzzing, flip runs; prints a table
 #   make build    build the device, the tools, the userspace tests and the module
+#   make deb      the Debian packages fakegpu-dkms and fakegpu-tools in out/deb/,
+#                 checked by lintian (scripts/make-deb)
 #   make bench    benchmarks (print figures; see docs/performance.md)
 
 TOOLBOX := scripts/toolbox.sh
@@ -23,6 +25,9 @@ build: toolbox
 	$(TOOLBOX) run make -C /src/device all tests
 	$(TOOLBOX) run make -C /src/userspace-tests
 	$(TOOLBOX) run /src/scripts/build-module
+
+deb: toolbox
+	$(TOOLBOX) run /src/scripts/make-deb
 
 test:
 	scripts/run-tests.sh
@@ -52,4 +57,4 @@ clean:
 	rm -rf out device/build userspace-tests/build bench/build
 	-$(TOOLBOX) run make -C /src/drm-driver clean
 
-.PHONY: all toolbox build test check compare soak demo bench clean
+.PHONY: all toolbox build deb test check compare soak demo bench clean

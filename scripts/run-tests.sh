@@ -84,6 +84,9 @@ fi
 
 if has host; then
 	step host-igt-check-selftest scripts/tests/test-igt-check.sh
+	# make deb's packages: lintian, contents, the installed programs, the
+	# unit (systemd-analyze verify), DKMS builds of the packaged driver.
+	step host-deb scripts/tests/test-deb.sh
 	for t in device/build/tests/test_*; do
 		[ -x "$t" ] && step "host-$(basename "$t")" tb "/src/$t"
 	done
