@@ -140,7 +140,8 @@ if has kernels && [ -f drm-driver/fakegpu.ko ]; then
 	# the driver lane's load/unload cycles are the default kernel's (20),
 	# 5 here.
 	first=1
-	while read -r rel; do
+	mapfile -t rels < <(tb /src/scripts/kver --all)
+	for rel in "${rels[@]}"; do
 		series=$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$rel")
 		if [ $first = 0 ]; then
 			step "kernel-$series-driver-lane" env FAKEGPU_KERNEL="$rel" CYCLES=5 scripts/check-driver
@@ -151,7 +152,7 @@ if has kernels && [ -f drm-driver/fakegpu.ko ]; then
 		# a guest of that kernel: dkms builds it, it drives the device, it
 		# goes away with dpkg -r.
 		compgen -G "out/deb/fakegpu-dkms_*_all.deb" >/dev/null && step "kernel-$series-dkms" scripts/check-dkms "$series"
-	done < <(tb /src/scripts/kver --all)
+	done
 fi
 
 echo
