@@ -66,6 +66,7 @@ step() {
 }
 . scripts/tally.sh
 has() { [[ " $tiers " == *" $1 "* ]]; }
+own_vm_blocks() { sed -n 's/^<!-- check-own-vm: \([a-z0-9-]*\) -->$/\1/p' docs/using.md; }
 tb() { scripts/toolbox.sh run "$@"; }
 
 if ! scripts/toolbox.sh build; then
@@ -89,6 +90,8 @@ if has host; then
 	# make deb's packages: lintian, contents, the installed programs, the
 	# unit (systemd-analyze verify), DKMS builds of the packaged driver.
 	step host-deb scripts/tests/test-deb.sh
+	# docs/using.md's libvirt domain: libvirt's schema, the -device it passes.
+	step host-libvirt-xml tb /src/scripts/tests/test-libvirt-xml.sh
 	for t in device/build/tests/test_*; do
 		[ -x "$t" ] && step "host-$(basename "$t")" tb "/src/$t"
 	done
@@ -128,6 +131,12 @@ if has guest; then
 		step guest-multihead4 scripts/check-lane multihead4
 		# make demo's live window as over ssh -X (TCP display + cookie).
 		step guest-fakegpu-demo-view scripts/check-demo-view
+		# docs/using.md's QEMU command lines as written (-readconfig files
+		# of qemu-config/), each booting a guest that flips and shows a
+		# frame the host screenshot matches (~15 s each).
+		for n in $(own_vm_blocks); do
+			step "guest-own-vm-$n" scripts/check-own-vm "$n"
+		done
 	fi
 fi
 
@@ -146,6 +155,7 @@ if has kernels && [ -f drm-driver/fakegpu.ko ]; then
 		if [ $first = 0 ]; then
 			step "kernel-$series-driver-lane" env FAKEGPU_KERNEL="$rel" CYCLES=5 scripts/check-driver
 			step "kernel-$series-igt-must-pass" scripts/igt-must-pass "$series"
+			step "kernel-$series-own-vm-q35-t4-2b" scripts/check-own-vm q35-t4-2b "$rel"
 		fi
 		first=0
 		# The fakegpu-dkms package (host-deb built it) installed with apt in

@@ -82,6 +82,9 @@ for prog in "${progs[@]}"; do mans+=("/usr/share/man/man1/$prog.1.gz"); done
 check "fakegpu-tools: a man page for each (section 1)" has "$tools" "${mans[@]}"
 check "fakegpu-tools: the unit /usr/lib/systemd/system/fakegpu-device@.service" \
 	has "$tools" /usr/lib/systemd/system/fakegpu-device@.service
+check "fakegpu-tools: the QEMU configurations and the libvirt domain of docs/using.md" \
+	has "$tools" /usr/share/fakegpu/qemu-config/{t4-1b,t4-2b,virt,pc}.cfg \
+		/usr/share/fakegpu/qemu-config/libvirt-t4-1b.xml /usr/share/doc/fakegpu-tools/using.md.gz
 check "fakegpu-tools: /etc/fakegpu/example.conf, a conffile" \
 	bash -c "dpkg-deb -I '$tools' conffiles | grep -qx /etc/fakegpu/example.conf"
 check "fakegpu-dkms: /usr/src/fakegpu-$ver with dkms.conf, Kbuild, Makefile, include/fakegpu_abi.h" \
