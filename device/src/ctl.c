@@ -27,6 +27,11 @@
  *                   head displays now, computed on demand with the same rule.
  *   plug N          "ok": connect head N's monitor (hotplug interrupt).
  *   unplug N        "ok": disconnect it (hotplug interrupt).
+ *   fault [SPEC|clear]
+ *                   set fault SPEC (fault.h; not the identity lies, which
+ *                   only the command line sets), clear the faults (all but
+ *                   the identity lies), or with no argument only list them:
+ *                   "ok N fault(s)" then one line per active fault.
  *
  * Connections are served concurrently and the device never waits for one: a
  * request must be complete within 1 s of the connect and its reply taken
@@ -106,11 +111,63 @@ static bool parse_head(struct fg_ctl *c, const char *arg, unsigned int *head, FI
 	return true;
 }
 
+/* The active faults, one line each, as a malloc'ed string (NULL: no memory). */
+static char *fault_lines(const struct fg_engine *e, unsigned int *n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m)
+		return NULL;
+	*n = fg_engine_fault_list(e, m);
+	if (fclose(m) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* "faults: SPEC SPEC ..." (or "none") for `status`. */
+static void status_faults(const struct fg_engine *e, FILE *out)
+{
+	unsigned int n = 0;
+	char *text = fault_lines(e, &n);
+
+	/* One line: the newlines become blanks, the last one goes. */
+	for (char *p = text; p && *p; p++)
+		if (*p == '\n')
+			*p = p[1] ? ' ' : '\0';
+	fprintf(out, "faults: %s\n", n && text ? text : "none");
+	free(text);
+}
+
+/* fault [SPEC|clear]: set or clear, then list what is active. */
+static void cmd_fault(struct fg_ctl *c, const char *arg, FILE *out)
+{
+	unsigned int n = 0;
+	char err[320], *text;
+
+	if (arg && strcmp(arg, "clear") == 0) {
+		fg_engine_fault_clear(c->engine);
+	} else if (arg && fg_engine_fault(c->engine, arg, false, err, sizeof(err)) != 0) {
+		fprintf(out, "error %s\n", err);
+		return;
+	}
+	text = fault_lines(c->engine, &n);
+	if (!text) {
+		fprintf(out, "error device out of memory\n");
+		return;
+	}
+	fprintf(out, "ok %u fault%s\n%s", n, n == 1 ? "" : "s", text);
+	free(text);
+}
+
 static void cmd_status(struct fg_ctl *c, FILE *out)
 {
 	struct fg_engine *e = c->engine;
-	unsigned long long vram = (unsigned long long)fg_engine_read(e, FAKEGPU_REG_VRAM_SIZE_LO) |
-		(unsigned long long)fg_engine_read(e, FAKEGPU_REG_VRAM_SIZE_HI) << 32;
+	/* The real size, whatever the vram-mb fault makes the register say. */
+	unsigned long long vram = fg_engine_vram_size(e);
 	uint32_t abi = fg_engine_read(e, FAKEGPU_REG_ABI_VERSION);
 
 	fprintf(out, "ok\n");
@@ -134,6 +191,7 @@ static void cmd_status(struct fg_ctl *c, FILE *out)
 	fprintf(out, "control: %u of %u connections open, %llu turned away (too many), "
 		"%llu dropped (too slow)\n", c->nconn, FG_CTL_MAX_CLIENTS, c->turned_away,
 		c->dropped);
+	status_faults(e, out);
 	if (c->status)
 		c->status(c->opaque, out);
 }
@@ -245,7 +303,7 @@ static void serve_line(struct fg_ctl *c, char *req, FILE *out, struct fg_ctl_rep
 	char *save = NULL, *cmd = strtok_r(req, " \t", &save);
 	char *arg = cmd ? strtok_r(NULL, " \t", &save) : NULL;
 	char *extra = arg ? strtok_r(NULL, " \t", &save) : NULL;
-	bool needs_head;
+	bool needs_head, takes_arg;
 	unsigned int head = 0;
 
 	if (!cmd) {
@@ -254,19 +312,23 @@ static void serve_line(struct fg_ctl *c, char *req, FILE *out, struct fg_ctl_rep
 	}
 	needs_head = strcmp(cmd, "screenshot") == 0 || strcmp(cmd, "crc") == 0 ||
 		     strcmp(cmd, "plug") == 0 || strcmp(cmd, "unplug") == 0;
-	if (!needs_head && strcmp(cmd, "status") != 0 && strcmp(cmd, "stats") != 0) {
+	takes_arg = needs_head || strcmp(cmd, "fault") == 0;
+	if (!takes_arg && strcmp(cmd, "status") != 0 && strcmp(cmd, "stats") != 0) {
 		fprintf(out, "error unknown command '%.32s' (commands: status, stats, "
-			"screenshot HEAD, crc HEAD, plug HEAD, unplug HEAD)\n", cmd);
+			"screenshot HEAD, crc HEAD, plug HEAD, unplug HEAD, "
+			"fault [SPEC|clear])\n", cmd);
 		return;
 	}
-	if (extra || (!needs_head && arg)) {
+	if (extra || (!takes_arg && arg)) {
 		fprintf(out, "error too many arguments for '%s'\n", cmd);
 		return;
 	}
 	if (needs_head && !parse_head(c, arg, &head, out))
 		return;
 
-	if (strcmp(cmd, "status") == 0)
+	if (strcmp(cmd, "fault") == 0)
+		cmd_fault(c, arg, out);
+	else if (strcmp(cmd, "status") == 0)
 		cmd_status(c, out);
 	else if (strcmp(cmd, "stats") == 0)
 		cmd_stats(c, out);

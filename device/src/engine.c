@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "compose.h"
 #include "edid.h"
@@ -112,6 +113,25 @@ struct head {
 	/* Device-lifetime statistics (fg_engine_head_stats()): reset keeps them. */
 	uint64_t vblank_irqs, commits, refused;
 	uint64_t reg_writes, reg_reads;
+
+	/*
+	 * Faults (fault.h): host state, a reset keeps them. frame-stall holds
+	 * FRAME and the vblank time; frame-jump adds f_jump frames at the next
+	 * vblank (0: none); age-behind puts the vblank time f_behind_ms ms in
+	 * the past (0: none); no-latch never latches a pending commit.
+	 */
+	bool f_stall, f_no_latch;
+	uint32_t f_jump, f_behind_ms;
+};
+
+/* The device-wide faults (fault.h), under the engine's lock like the rest. */
+struct fault_state {
+	uint32_t irq_bits;		/* irq-bits MASK, 0: none */
+	bool irq_stop;
+	uint32_t exit_after;		/* exit-on-commit N, 0: none */
+	uint32_t exit_seen;		/* commits received since it was set */
+	bool lie_heads, lie_vram, lie_edid;
+	uint32_t heads, vram_mb, edid_size;
 };
 
 /*
@@ -142,6 +162,9 @@ struct fg_engine {
 	void *clock_opaque;
 
 	uint32_t irq_status, irq_mask, scratch, error_count;
+	struct fault_state fault;
+	void (*fault_exit)(void *opaque, const char *why);
+	void *fault_exit_opaque;
 	/*
 	 * Shared pages (BAR4): NULL when the configuration has none. The
 	 * guest writes the commit page at any time, so every value read from
@@ -186,10 +209,12 @@ static void refuse_write(struct fg_engine *e)
 
 /*
  * With the shared pages on, events are reported there and the interrupt is
- * an edge (MSI): IRQ_STATUS is left alone, nobody would clear it.
+ * an edge (MSI): IRQ_STATUS is left alone, nobody would clear it. The
+ * irq-bits fault adds its bits to every interrupt, on both paths.
  */
 static void raise_irq(struct fg_engine *e, uint32_t bits)
 {
+	bits |= e->fault.irq_bits;
 	if (!e->shm_on)
 		e->irq_status |= bits;
 	if (bits & e->irq_mask)
@@ -207,14 +232,18 @@ static void unlock_const(const struct fg_engine *e)
 	pthread_mutex_unlock((pthread_mutex_t *)&e->lock);
 }
 
-/* Release the lock, then make the callbacks the locked section owes. */
+/*
+ * Release the lock, then make the callbacks the locked section owes. The
+ * irq-stop fault silences the interrupt and keeps the INTx line down.
+ */
 static void unlock(struct fg_engine *e)
 {
-	bool irq = e->fire_irq, wake = e->fire_wake;
+	bool irq = e->fire_irq && !e->fault.irq_stop, wake = e->fire_wake;
 
 	e->fire_irq = false;
 	e->fire_wake = false;
-	atomic_store(&e->line_up, !e->shm_on && (e->irq_status & e->irq_mask));
+	atomic_store(&e->line_up, !e->shm_on && !e->fault.irq_stop &&
+		     (e->irq_status & e->irq_mask));
 	pthread_mutex_unlock(&e->lock);
 	if (irq && e->irq)
 		e->irq(e->opaque);
@@ -252,6 +281,11 @@ static void shm_publish(struct fg_engine *e, unsigned int hi)
 		return;
 	r = e->shm + FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_HEAD(hi);
 	vb = h->active.enabled && h->have_vblank ? h->last_vblank_ns : 0;
+	if (vb && h->f_behind_ms) {
+		uint64_t behind = (uint64_t)h->f_behind_ms * 1000000u;
+
+		vb = vb > behind ? vb - behind : 1;	/* 0 would say "no vblank" */
+	}
 	h->st_seq = (h->st_seq + 1) | 1;	/* odd: being written */
 	shm_st(r, FAKEGPU_SHM_ST_SEQ, h->st_seq);
 	atomic_thread_fence(memory_order_release);
@@ -304,6 +338,25 @@ static bool shm_set(struct head *t, uint32_t off, uint32_t v)
 }
 
 /*
+ * A commit of head @hi arrived (a COMMIT write, a commit record taken):
+ * exit-on-commit counts it, and at its Nth makes the device exit. Locked,
+ * before the commit is captured.
+ */
+static void commit_received(struct fg_engine *e, unsigned int hi)
+{
+	struct fault_state *f = &e->fault;
+	char why[128];
+
+	if (!f->exit_after || ++f->exit_seen < f->exit_after)
+		return;
+	snprintf(why, sizeof(why), "fault exit-on-commit=%u: commit %u (head %u), exiting",
+		 f->exit_after, f->exit_seen, hi);
+	f->exit_after = 0;	/* fired: if the callback returns, it is done */
+	f->exit_seen = 0;
+	e->fault_exit(e->fault_exit_opaque, why);
+}
+
+/*
  * Capture head @hi's commit record as its pending commit, as a COMMIT write
  * captures the shadow registers: the record's head and plane registers, the
  * gamma and writeback shadows as they are. Without @doorbell (the head's
@@ -346,6 +399,7 @@ static bool shm_take(struct fg_engine *e, unsigned int hi, bool doorbell, uint64
 			h->shm_doorbell = true;
 		return false;
 	}
+	commit_received(e, hi);
 	h->shm_doorbell = false;
 	h->shm_taken = no;
 	h->shm_pending = no;
@@ -590,13 +644,14 @@ static void commit(struct fg_engine *e, unsigned int hi)
 {
 	struct head *h = &e->head[hi];
 
+	commit_received(e, hi);
 	h->pending = h->shadow;
 	h->pending_valid = true;
 	h->pending_ns = e->clock_ns(e->clock_opaque);
 	h->pending_reserved = false;
 	/* One-shot: a writeback request belongs to this commit only. */
 	h->shadow.wb_ctrl &= ~FAKEGPU_WB_CTRL_ENABLE;
-	if (!h->active.enabled)
+	if (!h->active.enabled && !h->f_no_latch)
 		latch(e, hi, 0);	/* head off: at once, no vblank to wait for */
 	shm_publish(e, hi);
 }
@@ -606,7 +661,7 @@ static void commit_shm(struct fg_engine *e, unsigned int hi)
 {
 	struct head *h = &e->head[hi];
 
-	if (shm_take(e, hi, true, 0) && !h->active.enabled)
+	if (shm_take(e, hi, true, 0) && !h->active.enabled && !h->f_no_latch)
 		latch(e, hi, 0);
 	shm_publish(e, hi);
 }
@@ -637,11 +692,16 @@ static void vblank_begin(struct fg_engine *e, unsigned int hi, uint64_t when,
 	 * A commit made after this vblank's instant belongs to the next one. One
 	 * made more than FG_LATE_COMMIT_NS after it (a display thread stalled
 	 * that long, or a caller whose clock is not the engine's) is latched.
+	 * The no-latch fault keeps it pending; frame-stall keeps the time of
+	 * the held frame.
 	 */
-	if (h->pending_valid && (h->pending_ns <= when || h->pending_ns - when > FG_LATE_COMMIT_NS))
+	if (h->pending_valid && !h->f_no_latch &&
+	    (h->pending_ns <= when || h->pending_ns - when > FG_LATE_COMMIT_NS))
 		latch(e, hi, when);
-	h->have_vblank = true;
-	h->last_vblank_ns = when;
+	if (!h->f_stall) {
+		h->have_vblank = true;
+		h->last_vblank_ns = when;
+	}
 	w->due = true;
 	w->gen = h->gen;
 	w->frame = h->frame;
@@ -704,8 +764,15 @@ static void run_head(struct fg_engine *e, unsigned int hi, uint64_t now,
 	/* Last due vblank: largest m with floor(m * 1e12 / mhz) <= d. */
 	m = (int64_t)(((d + 1) * mhz - 1) / PS_PER_NS_TIMES_MHZ);
 	when = vblank_time(h, m);
-	/* Missed vblanks are counted; the frame is composed once. */
-	h->frame += (uint32_t)(m - h->n_last);
+	/*
+	 * Missed vblanks are counted; the frame is composed once. Faults:
+	 * frame-stall holds FRAME (a pending frame-jump waits for it), a
+	 * frame-jump adds its frames once.
+	 */
+	if (!h->f_stall) {
+		h->frame += (uint32_t)(m - h->n_last) + h->f_jump;
+		h->f_jump = 0;
+	}
 	h->n_last = m;
 	vblank_begin(e, hi, when, w);
 	if (h->active.enabled && h->started)
@@ -853,15 +920,14 @@ static uint32_t peek_head(const struct fg_engine *e, unsigned int hi, uint32_t o
 	case FAKEGPU_HEAD_FRAME:
 		return h->frame;
 	case FAKEGPU_HEAD_VBLANK_AGE: {
-		uint64_t now;
+		uint64_t now, age;
 
 		if (!h->active.enabled || !h->have_vblank)
 			return UINT32_MAX;
 		now = e->clock_ns(e->clock_opaque);
-		if (now < h->last_vblank_ns)
-			return 0;
-		return now - h->last_vblank_ns >= UINT32_MAX ? UINT32_MAX - 1 :
-		       (uint32_t)(now - h->last_vblank_ns);
+		age = now < h->last_vblank_ns ? 0 : now - h->last_vblank_ns;
+		age += (uint64_t)h->f_behind_ms * 1000000u;	/* age-behind */
+		return age >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)age;
 	}
 	case FAKEGPU_HEAD_AGE_FRAME:
 		return h->age_frame;
@@ -872,7 +938,9 @@ static uint32_t peek_head(const struct fg_engine *e, unsigned int hi, uint32_t o
 	case FAKEGPU_HEAD_CONNECTOR:
 		return h->connected ? FAKEGPU_CONN_CONNECTED : 0;
 	case FAKEGPU_HEAD_EDID_SIZE:
-		return h->connected ? FG_EDID_BLOCK : 0;
+		if (!h->connected)
+			return 0;
+		return e->fault.lie_edid ? e->fault.edid_size : FG_EDID_BLOCK;
 	case FAKEGPU_HEAD_GAMMA_INDEX:
 		return h->gamma_index;
 	case FAKEGPU_HEAD_GAMMA_DATA:
@@ -963,9 +1031,15 @@ static uint32_t peek_locked(const struct fg_engine *e, uint32_t offset)
 		return FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG |
 		       FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | FAKEGPU_CAP_WRITEBACK |
 		       (e->shm ? FAKEGPU_CAP_SHM : 0);
-	case FAKEGPU_REG_NUM_HEADS:	return e->heads;
-	case FAKEGPU_REG_VRAM_SIZE_LO:	return (uint32_t)e->vram_size;
-	case FAKEGPU_REG_VRAM_SIZE_HI:	return (uint32_t)(e->vram_size >> 32);
+	/* The identity lies (fault.h) in their place. */
+	case FAKEGPU_REG_NUM_HEADS:
+		return e->fault.lie_heads ? e->fault.heads : e->heads;
+	case FAKEGPU_REG_VRAM_SIZE_LO:
+		return (uint32_t)(e->fault.lie_vram ? (uint64_t)e->fault.vram_mb << 20 :
+				  e->vram_size);
+	case FAKEGPU_REG_VRAM_SIZE_HI:
+		return (uint32_t)((e->fault.lie_vram ? (uint64_t)e->fault.vram_mb << 20 :
+				   e->vram_size) >> 32);
 	case FAKEGPU_REG_MAX_WIDTH:	return e->max_width;
 	case FAKEGPU_REG_MAX_HEIGHT:	return e->max_height;
 	case FAKEGPU_REG_FORMATS:	return FMT_MASK;
@@ -1038,8 +1112,8 @@ static void write_locked(struct fg_engine *e, uint32_t offset, uint32_t value)
 			return;
 		}
 		e->irq_mask = value;
-		if ((e->irq_status & e->irq_mask) && e->irq)
-			e->irq(e->opaque);
+		if (e->irq_status & e->irq_mask)
+			e->fire_irq = true;	/* called at unlock */
 		return;
 	case FAKEGPU_REG_CTRL:
 		if (value & ~FAKEGPU_CTRL_RESET)
@@ -1166,6 +1240,14 @@ void fg_engine_reset(struct fg_engine *e)
 
 /* ---- life cycle and host side --------------------------------------------- */
 
+/* exit-on-commit without a callback of the embedder's: the process ends. */
+static void fault_exit_default(void *opaque, const char *why)
+{
+	(void)opaque;
+	fprintf(stderr, "fakegpu: %s\n", why);
+	_exit(FG_FAULT_EXIT_STATUS);
+}
+
 struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
 				fg_engine_irq_fn irq, void *opaque)
 {
@@ -1206,6 +1288,8 @@ struct fg_engine *fg_engine_new(const struct fg_engine_config *cfg,
 	atomic_init(&e->line_up, false);
 	e->wake = cfg->wake;
 	e->wake_opaque = cfg->wake_opaque;
+	e->fault_exit = cfg->fault_exit ? cfg->fault_exit : fault_exit_default;
+	e->fault_exit_opaque = cfg->fault_exit_opaque;
 	e->heads = cfg->heads;
 	e->vram_size = cfg->vram_size;
 	e->vram = cfg->vram;
@@ -1346,4 +1430,163 @@ int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
 unsigned int fg_engine_heads(const struct fg_engine *e)
 {
 	return e->heads;
+}
+
+
+uint64_t fg_engine_vram_size(const struct fg_engine *e)
+{
+	return e->vram_size;
+}
+
+/* ---- fault injection ------------------------------------------------------- */
+
+static bool fault_per_head(enum fg_fault_kind kind)
+{
+	return kind == FG_FAULT_FRAME_STALL || kind == FG_FAULT_FRAME_JUMP ||
+	       kind == FG_FAULT_AGE_BEHIND || kind == FG_FAULT_NO_LATCH;
+}
+
+int fg_engine_fault_set(struct fg_engine *e, const struct fg_fault *f, bool startup,
+			char *err, size_t errlen)
+{
+	struct fault_state *fs = &e->fault;
+	struct head *h = NULL;
+
+	if (fg_fault_startup_only(f->kind) && !startup) {
+		snprintf(err, errlen, "fault '%s' can only be set when the device starts "
+			 "(fakegpu-device --fault %s=N), not at run time",
+			 fg_fault_name(f->kind), fg_fault_name(f->kind));
+		return -EPERM;
+	}
+	if (fault_per_head(f->kind)) {
+		if (f->head >= e->heads) {
+			snprintf(err, errlen, "no head %u (heads: 0..%u)", f->head, e->heads - 1);
+			return -ENODEV;
+		}
+		h = &e->head[f->head];
+	}
+	lock(e);
+	switch (f->kind) {
+	case FG_FAULT_IRQ_BITS:		fs->irq_bits = f->value; break;
+	case FG_FAULT_IRQ_STOP:		fs->irq_stop = true; break;
+	case FG_FAULT_EXIT_ON_COMMIT:
+		fs->exit_after = f->value;
+		fs->exit_seen = 0;
+		break;
+	case FG_FAULT_FRAME_STALL:	h->f_stall = true; break;
+	case FG_FAULT_FRAME_JUMP:	h->f_jump = f->value; break;
+	case FG_FAULT_AGE_BEHIND:
+		h->f_behind_ms = f->value;
+		shm_publish(e, f->head);	/* the status record's time, now */
+		break;
+	case FG_FAULT_NO_LATCH:		h->f_no_latch = true; break;
+	case FG_FAULT_HEADS:
+		fs->lie_heads = true;
+		fs->heads = f->value;
+		break;
+	case FG_FAULT_VRAM_MB:
+		fs->lie_vram = true;
+		fs->vram_mb = f->value;
+		break;
+	case FG_FAULT_EDID_SIZE:
+		fs->lie_edid = true;
+		fs->edid_size = f->value;
+		break;
+	}
+	unlock(e);
+	return 0;
+}
+
+int fg_engine_fault(struct fg_engine *e, const char *spec, bool startup,
+		    char *err, size_t errlen)
+{
+	struct fg_fault f;
+
+	if (fg_fault_parse(spec, e->heads, &f, err, errlen))
+		return -EINVAL;
+	return fg_engine_fault_set(e, &f, startup, err, errlen);
+}
+
+void fg_engine_fault_clear(struct fg_engine *e)
+{
+	struct fault_state *fs = &e->fault;
+
+	lock(e);
+	/* Interrupts held back by irq-stop: an enabled pending bit fires now. */
+	if (fs->irq_stop && !e->shm_on && (e->irq_status & e->irq_mask))
+		e->fire_irq = true;
+	fs->irq_bits = 0;
+	fs->irq_stop = false;
+	fs->exit_after = 0;
+	fs->exit_seen = 0;
+	for (unsigned int i = 0; i < e->heads; i++) {
+		struct head *h = &e->head[i];
+		bool held = h->f_no_latch, behind = h->f_behind_ms;
+
+		h->f_stall = false;
+		h->f_jump = 0;
+		h->f_behind_ms = 0;
+		h->f_no_latch = false;
+		/* A head that is off latches at the COMMIT write: do it now. */
+		if (held && h->pending_valid && !h->active.enabled)
+			latch(e, i, 0);
+		if (held || behind)
+			shm_publish(e, i);
+	}
+	unlock(e);
+}
+
+unsigned int fg_engine_fault_list(const struct fg_engine *e, FILE *out)
+{
+	const struct fault_state *fs = &e->fault;
+	unsigned int n = 0;
+
+	lock(e);
+	if (fs->lie_heads) {
+		fprintf(out, "heads=%u\n", fs->heads);
+		n++;
+	}
+	if (fs->lie_vram) {
+		fprintf(out, "vram-mb=%u\n", fs->vram_mb);
+		n++;
+	}
+	if (fs->lie_edid) {
+		fprintf(out, "edid-size=%u\n", fs->edid_size);
+		n++;
+	}
+	if (fs->irq_bits) {
+		fprintf(out, "irq-bits=0x%x\n", fs->irq_bits);
+		n++;
+	}
+	if (fs->irq_stop) {
+		fprintf(out, "irq-stop\n");
+		n++;
+	}
+	if (fs->exit_after) {
+		fprintf(out, "exit-on-commit=%u (%u received)\n", fs->exit_after,
+			fs->exit_seen);
+		n++;
+	}
+	for (unsigned int i = 0; i < e->heads; i++)
+		if (e->head[i].f_stall) {
+			fprintf(out, "frame-stall=%u\n", i);
+			n++;
+		}
+	for (unsigned int i = 0; i < e->heads; i++)
+		if (e->head[i].f_jump) {
+			fprintf(out, "frame-jump=%u:%u\n", i, e->head[i].f_jump);
+			n++;
+		}
+	for (unsigned int i = 0; i < e->heads; i++)
+		if (e->head[i].f_behind_ms) {
+			fprintf(out, "age-behind=%u:%u\n", i, e->head[i].f_behind_ms);
+			n++;
+		}
+	for (unsigned int i = 0; i < e->heads; i++)
+		if (e->head[i].f_no_latch) {
+			fprintf(out, "no-latch=%u\n", i);
+			n++;
+		}
+	unlock_const(e);
+	return n;
 }

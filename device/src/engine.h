@@ -18,6 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "fault.h"
 
 struct fg_engine;
 
@@ -57,6 +60,17 @@ struct fg_engine_config {
 	 */
 	void (*wake)(void *opaque);
 	void *wake_opaque;
+	/*
+	 * Optional: what the exit-on-commit fault does when its commit
+	 * arrives, @why a one-line message (no newline). Called with the
+	 * engine's mutex held, before the commit is captured; it must not
+	 * call into the engine and is not expected to return (the device
+	 * prints @why and exits with FG_FAULT_EXIT_STATUS; if it returns, the
+	 * commit goes on normally). NULL: the engine prints @why on stderr
+	 * and calls _exit(FG_FAULT_EXIT_STATUS).
+	 */
+	void (*fault_exit)(void *opaque, const char *why);
+	void *fault_exit_opaque;
 };
 
 /*
@@ -134,5 +148,30 @@ struct fg_engine_head_stats {
 int fg_engine_head_stats(const struct fg_engine *e, unsigned int head,
 			 struct fg_engine_head_stats *st);
 unsigned int fg_engine_heads(const struct fg_engine *e);
+/* The real VRAM size in bytes (the vram-mb fault does not change it). */
+uint64_t fg_engine_vram_size(const struct fg_engine *e);
+
+/*
+ * Fault injection (fault.h, docs/device-abi.md section 16). The faults are
+ * host state: a device reset keeps them.
+ *
+ * fg_engine_fault_set(): make @f active; setting a fault that is already
+ * active (for the same head) replaces it. @startup: the device serves
+ * nobody yet; the identity lies (fg_fault_startup_only()) are refused
+ * otherwise. Returns 0, or -ENODEV (no such head) or -EPERM (identity lie
+ * at run time) with a one-line message (no newline) in @err.
+ * fg_engine_fault(): parse @spec (fg_fault_parse()) and set it; -EINVAL
+ * for a bad SPEC.
+ * fg_engine_fault_clear(): remove every fault but the identity lies.
+ * fg_engine_fault_list(): one line per active fault, "SPEC\n" (an
+ * exit-on-commit line adds " (K received)"), in a fixed order; returns how
+ * many.
+ */
+int fg_engine_fault_set(struct fg_engine *e, const struct fg_fault *f, bool startup,
+			char *err, size_t errlen);
+int fg_engine_fault(struct fg_engine *e, const char *spec, bool startup,
+		    char *err, size_t errlen);
+void fg_engine_fault_clear(struct fg_engine *e);
+unsigned int fg_engine_fault_list(const struct fg_engine *e, FILE *out);
 
 #endif /* FG_ENGINE_H */

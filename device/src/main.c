@@ -4,7 +4,7 @@
  *
  *   fakegpu-device --socket PATH [--profile t4-1b|t4-2b|virt] [--vram MB]
  *                  [--heads N] [--ctl PATH] [--pidfile FILE] [--verbose]
- *                  [--socket-mode MODE] [--socket-group GROUP]
+ *                  [--socket-mode MODE] [--socket-group GROUP] [--fault SPEC]...
  *
  * Two threads, each with one poll() loop, neither waiting for a peer:
  *   - the transport thread (main): the vfio-user listen and client sockets
@@ -43,9 +43,13 @@
 #include "ctl.h"
 #include "engine.h"
 #include "fakegpu_abi.h"
+#include "fault.h"
 #include "pci.h"
 #include "sock.h"
 #include "vfu.h"
+
+/* --fault options at most (each is one fault; more would be a mistake). */
+#define MAX_FAULT_ARGS	64
 
 struct device {
 	struct fg_pci *pci;
@@ -64,7 +68,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fakegpu-device --socket PATH [--profile NAME] [--vram MB] [--heads N]\n"
 		"                      [--ctl PATH] [--pidfile FILE] [--verbose]\n"
-		"                      [--socket-mode MODE] [--socket-group GROUP]\n"
+		"                      [--socket-mode MODE] [--socket-group GROUP] [--fault SPEC]...\n"
 		"  --socket PATH   vfio-user socket QEMU connects to (vfio-user-pci socket=)\n"
 		"  --profile NAME  PCI identity: %s (default t4-1b)\n"
 		"  --vram MB       VRAM (BAR2) size, a power of two from %u to %u MiB\n"
@@ -75,9 +79,11 @@ static void usage(FILE *out)
 		"  --socket-mode MODE    permissions of both sockets (octal, default 0600:\n"
 		"                  only this uid and root may connect); a mode that grants\n"
 		"                  group or other access admits other uids\n"
-		"  --socket-group GROUP  group of both sockets (with --socket-mode 0660)\n",
+		"  --socket-group GROUP  group of both sockets (with --socket-mode 0660)\n"
+		"  --fault SPEC    inject a fault (repeatable; also at run time: fakegpu-ctl fault):\n"
+		"%s",
 		fg_pci_profile_names(), FAKEGPU_VRAM_MIN >> 20, FAKEGPU_VRAM_MAX_MB,
-		FAKEGPU_MAX_HEADS);
+		FAKEGPU_MAX_HEADS, fg_fault_usage);
 }
 
 static int parse_uint(const char *s, const char *what, unsigned long max,
@@ -125,6 +131,22 @@ static void status_lines(void *opaque, FILE *out)
 
 	fg_vfu_status(d->vfu, out);
 	fg_pci_status(d->pci, out);
+}
+
+/*
+ * The exit-on-commit fault's end of the process, from whichever thread
+ * received the commit (the engine's mutex held): at once, as a device that
+ * dies would, the sockets left behind (the next start replaces them as
+ * stale); the pidfile goes, it would name a dead process.
+ */
+static void fault_exit(void *opaque, const char *why)
+{
+	const struct device *d = opaque;
+
+	fprintf(stderr, "fakegpu-device: %s\n", why);
+	if (d->pidfile)
+		unlink(d->pidfile);
+	_exit(FG_FAULT_EXIT_STATUS);
 }
 
 /* Engine wake callback, any thread: the display loop re-reads the deadline. */
@@ -301,6 +323,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "socket-mode", required_argument, NULL, 'M' },
 		{ "socket-group", required_argument, NULL, 'G' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -309,6 +332,10 @@ int main(int argc, char **argv)
 	struct fg_pci_config pc = { 0 };
 	struct fg_sock_access acc = FG_SOCK_ACCESS_INIT;
 	bool verbose = false;
+	const char *faults[MAX_FAULT_ARGS];
+	unsigned int nfaults = 0;
+	struct fg_fault fault;
+	char err[320];
 	unsigned long v;
 	sigset_t mask;
 	int opt, ret;
@@ -351,6 +378,20 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fakegpu-device: --socket-group: no group '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 'F':
+			/* The head numbers are checked once the device exists. */
+			if (fg_fault_parse(optarg, 0, &fault, err, sizeof(err))) {
+				fprintf(stderr, "fakegpu-device: --fault %s: %s\n", optarg, err);
+				usage(stderr);
+				return 2;
+			}
+			if (nfaults == MAX_FAULT_ARGS) {
+				fprintf(stderr, "fakegpu-device: more than %u --fault options\n",
+					MAX_FAULT_ARGS);
+				return 2;
+			}
+			faults[nfaults++] = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -396,10 +437,21 @@ int main(int argc, char **argv)
 	}
 	pc.wake = wake_display;
 	pc.wake_opaque = &d;
+	pc.fault_exit = fault_exit;
+	pc.fault_exit_opaque = &d;
 	d.pci = fg_pci_new(&pc);
 	if (!d.pci) {
 		cleanup(&d);
 		return 1;
+	}
+	/* Before anyone can connect: the identity lies are allowed now only. */
+	for (unsigned int i = 0; i < nfaults; i++) {
+		if (fg_engine_fault(fg_pci_engine(d.pci), faults[i], true, err, sizeof(err))) {
+			fprintf(stderr, "fakegpu-device: --fault %s: %s\n", faults[i], err);
+			usage(stderr);
+			cleanup(&d);
+			return 2;
+		}
 	}
 	d.vfu = fg_vfu_server_new(fg_pci_vfu_ops(), d.pci, verbose);
 	if (!d.vfu) {

@@ -707,6 +707,8 @@ struct fg_pci *fg_pci_new(const struct fg_pci_config *cfg)
 	ec.modes = cfg->modes;
 	ec.wake = cfg->wake;
 	ec.wake_opaque = cfg->wake_opaque;
+	ec.fault_exit = cfg->fault_exit;
+	ec.fault_exit_opaque = cfg->fault_exit_opaque;
 	ec.num_modes = cfg->num_modes;
 	p->engine = fg_engine_new(&ec, fg_pci_engine_irq, p);
 	if (!p->engine) {

@@ -65,6 +65,9 @@ struct fg_pci_config {
 	/* Optional: the engine's wake callback (engine.h). */
 	void (*wake)(void *opaque);
 	void *wake_opaque;
+	/* Optional: the engine's exit-on-commit callback (engine.h). */
+	void (*fault_exit)(void *opaque, const char *why);
+	void *fault_exit_opaque;
 };
 
 struct fg_pci;

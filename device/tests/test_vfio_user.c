@@ -2101,6 +2101,285 @@ static void test_socket_paths(void **state)
 	dev_stop(d);
 }
 
+/* ---- fault injection (section 16) ------------------------------------------ */
+
+/* The reply to one control request as a string (at most @cap - 1 bytes). */
+static char *ctl_text(struct dev *d, const char *req, char *buf, size_t cap)
+{
+	size_t n = ctl_request(d->ctl, req, (uint8_t *)buf, cap - 1);
+
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Wait up to 5 s for @n eventfd signals, acking IRQ_STATUS after each. */
+static void wait_irqs(struct vfuc *c, int efd, unsigned int n)
+{
+	uint64_t got = 0, end = now_ms() + 5000;
+
+	while (got < n) {
+		struct pollfd p = { .fd = efd, .events = POLLIN };
+		uint64_t now = now_ms(), v;
+
+		if (now >= end)
+			fail_msg("%llu of %u interrupts in 5 s", (unsigned long long)got, n);
+		if (poll(&p, 1, (int)(end - now)) > 0 && read(efd, &v, sizeof(v)) == sizeof(v))
+			got += v;
+		vfuc_write32(c, BAR0, FAKEGPU_REG_IRQ_STATUS,
+			     vfuc_read32(c, BAR0, FAKEGPU_REG_IRQ_STATUS));
+	}
+}
+
+/* Status record field @field of head 0, read as the driver does (SEQ even, stable). */
+static uint32_t shm_st(const uint8_t *shm, uint32_t field)
+{
+	const volatile uint32_t *r = (const volatile uint32_t *)
+		(const void *)(shm + FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_HEAD(0));
+
+	for (;;) {
+		uint32_t s1 = r[FAKEGPU_SHM_ST_SEQ / 4], v, s2;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		v = r[field / 4];
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = r[FAKEGPU_SHM_ST_SEQ / 4];
+		if (!(s1 & 1) && s1 == s2)
+			return v;
+	}
+}
+
+static uint64_t shm_st_vblank(const uint8_t *shm)
+{
+	for (;;) {
+		uint32_t hi = shm_st(shm, FAKEGPU_SHM_ST_VBLANK_HI);
+		uint32_t lo = shm_st(shm, FAKEGPU_SHM_ST_VBLANK_LO);
+
+		if (shm_st(shm, FAKEGPU_SHM_ST_VBLANK_HI) == hi)
+			return (uint64_t)hi << 32 | lo;
+	}
+}
+
+static uint64_t dev_clock(struct vfuc *c)
+{
+	uint32_t lo = vfuc_read32(c, BAR0, FAKEGPU_REG_CLOCK_LO);
+
+	return (uint64_t)vfuc_read32(c, BAR0, FAKEGPU_REG_CLOCK_HI) << 32 | lo;
+}
+
+/* Wait up to 5 s until the status page's FRAME is @n past @from. */
+static void wait_shm_frames(const uint8_t *shm, uint32_t from, uint32_t n)
+{
+	uint64_t end = now_ms() + 5000;
+
+	while (shm_st(shm, FAKEGPU_SHM_ST_FRAME) - from < n) {
+		if (now_ms() >= end)
+			fail_msg("FRAME went from %u to %u in 5 s, wanted +%u", from,
+				 shm_st(shm, FAKEGPU_SHM_ST_FRAME), n);
+		usleep(2000);
+	}
+}
+
+/* --fault: bad SPECs and unknown heads end the device with status 2 and a usage hint. */
+static void test_fault_command_line(void **state)
+{
+	struct dev *d = *state;
+	char err[160];
+
+	snprintf(err, sizeof(err), "%s/fault.err", d->dir);
+	assert_int_equal(run_device_err((const char *[]){ "--socket", "/tmp/x", "--fault",
+							  "bogus", NULL }, err), 2);
+	assert_true(file_has(err, "fakegpu-device: --fault bogus: unknown fault 'bogus' "
+			     "(faults: irq-bits=MASK", 0));
+	assert_true(file_has(err, "usage: fakegpu-device", 0));
+	assert_int_equal(run_device_err((const char *[]){ "--socket", "/tmp/x", "--fault",
+							  "frame-stall=1", NULL }, err), 2);
+	assert_true(file_has(err, "--fault frame-stall=1: no head 1 (heads: 0..0)", 0));
+	assert_true(file_has(err, "usage: fakegpu-device", 0));
+	assert_int_equal(run_device_err((const char *[]){ "--socket", "/tmp/x", "--fault",
+							  "irq-bits=0", NULL }, err), 2);
+	assert_true(file_has(err, "nonzero", 0));
+	assert_int_equal(run_device_err((const char *[]){ "--socket", "/tmp/x", "--fault",
+							  "exit-on-commit", NULL }, err), 2);
+	assert_true(file_has(err, "exit-on-commit=N", 0));
+	unlink(err);
+}
+
+/*
+ * Every fault as the guest sees it through vfio-user, the identity lies from
+ * the command line, the others set and cleared through the control socket;
+ * the register path first, then the shared pages.
+ */
+static void test_fault_device(void **state)
+{
+	struct dev *d = dev_start_args("virt", "--heads", "2", "--fault", "heads=5",
+				       "--fault", "vram-mb=8", "--fault", "edid-size=300",
+				       "--fault", "irq-bits=0x80000000", (const char *)NULL);
+	struct vfuc *c = client(d);
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t size = 0, v;
+	uint8_t *vram, *shm;
+	uint32_t f0, st;
+	char buf[512];
+
+	(void)state;
+	assert_true(efd >= 0);
+	/* Identity lies: the registers, not BAR2. */
+	assert_int_equal(vfuc_read32(c, BAR0, FAKEGPU_REG_NUM_HEADS), 5);
+	assert_int_equal(vfuc_read32(c, BAR0, FAKEGPU_REG_VRAM_SIZE_LO), 8u << 20);
+	assert_int_equal(vfuc_read32(c, BAR0, FAKEGPU_REG_VRAM_SIZE_HI), 0);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_EDID_SIZE), 300);
+	vram = vfuc_map_region(c, VRAM, &size);
+	assert_non_null(vram);
+	assert_int_equal(size, 256u << 20);
+	munmap(vram, size);
+	assert_string_equal(ctl_text(d, "fault\n", buf, sizeof(buf)),
+			    "ok 4 faults\nheads=5\nvram-mb=8\nedid-size=300\nirq-bits=0x80000000\n");
+	assert_string_equal(ctl_text(d, "fault edid-size=1\n", buf, sizeof(buf)),
+			    "error fault 'edid-size' can only be set when the device starts "
+			    "(fakegpu-device --fault edid-size=N), not at run time\n");
+	assert_string_equal(ctl_text(d, "fault no-latch=2\n", buf, sizeof(buf)),
+			    "error no head 2 (heads: 0..1)\n");
+
+	/* irq-bits in IRQ_STATUS. */
+	assert_int_equal(vfuc_set_irqs(c, VFIO_PCI_MSI_IRQ_INDEX,
+				       VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+				       0, 1, &efd, 1, NULL), 0);
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(0)), 0);
+	program_head(c, 64, 32);
+	{
+		struct pollfd p = { .fd = efd, .events = POLLIN };
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		st = vfuc_read32(c, BAR0, FAKEGPU_REG_IRQ_STATUS);
+		assert_int_equal(st, FAKEGPU_IRQ_VBLANK(0) | 0x80000000u);
+	}
+
+	/* frame-stall: FRAME held over several vblank interrupts. */
+	assert_string_equal(ctl_text(d, "fault frame-stall=0\n", buf, sizeof(buf)),
+			    "ok 5 faults\nheads=5\nvram-mb=8\nedid-size=300\n"
+			    "irq-bits=0x80000000\nframe-stall=0\n");
+	f0 = head_rd(c, FAKEGPU_HEAD_FRAME);
+	wait_irqs(c, efd, 3);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_FRAME), f0);
+
+	/* no-latch: the commit stays pending over several frames. */
+	assert_string_equal(ctl_text(d, "fault clear\n", buf, sizeof(buf)),
+			    "ok 3 faults\nheads=5\nvram-mb=8\nedid-size=300\n");
+	assert_string_equal(ctl_text(d, "fault no-latch=0\n", buf, sizeof(buf)),
+			    "ok 4 faults\nheads=5\nvram-mb=8\nedid-size=300\nno-latch=0\n");
+	head_wr(c, FAKEGPU_HEAD_COMMIT, 1);
+	wait_irqs(c, efd, 3);
+	assert_int_equal(head_rd(c, FAKEGPU_HEAD_COMMIT), 1);
+	assert_true(head_rd(c, FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING);
+	ctl_text(d, "fault clear\n", buf, sizeof(buf));
+	wait_latched(c);
+
+	/* age-behind through the register. */
+	ctl_text(d, "fault age-behind=0:2000\n", buf, sizeof(buf));
+	assert_true(head_rd(c, FAKEGPU_HEAD_VBLANK_AGE) >= 2000000000u);
+
+	/* The shared pages: stall, jump and age in the status record. */
+	shm = vfuc_map_region(c, VFIO_PCI_BAR4_REGION_INDEX, &size);
+	assert_non_null(shm);
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE), 0);
+	assert_true(dev_clock(c) - shm_st_vblank(shm) >= 2000000000ull);
+	ctl_text(d, "fault clear\n", buf, sizeof(buf));
+	ctl_text(d, "fault frame-stall=0\n", buf, sizeof(buf));
+	f0 = shm_st(shm, FAKEGPU_SHM_ST_FRAME);
+	v = shm_st_vblank(shm);
+	wait_irqs(c, efd, 3);
+	assert_int_equal(shm_st(shm, FAKEGPU_SHM_ST_FRAME), f0);
+	assert_int_equal(shm_st_vblank(shm), v);
+	ctl_text(d, "fault clear\n", buf, sizeof(buf));
+	f0 = shm_st(shm, FAKEGPU_SHM_ST_FRAME);
+	ctl_text(d, "fault frame-jump=0:1000000\n", buf, sizeof(buf));
+	wait_shm_frames(shm, f0, 1000001);
+	assert_true(shm_st(shm, FAKEGPU_SHM_ST_FRAME) - f0 < 1000000 + 1000);
+	assert_true(dev_clock(c) - shm_st_vblank(shm) < 1000000000ull);
+
+	/* irq-stop: frames go on, no eventfd signal; clear: they come back. */
+	ctl_text(d, "fault irq-stop\n", buf, sizeof(buf));
+	(void)!read(efd, &v, sizeof(v));
+	f0 = shm_st(shm, FAKEGPU_SHM_ST_FRAME);
+	wait_shm_frames(shm, f0, 4);
+	assert_int_equal(read(efd, &v, sizeof(v)), -1);
+	assert_int_equal(errno, EAGAIN);
+	ctl_text(d, "fault clear\n", buf, sizeof(buf));
+	wait_irqs(c, efd, 1);
+
+	munmap(shm, FAKEGPU_SHM_SIZE);
+	close(efd);
+	vfuc_close(c);
+	dev_stop(d);
+}
+
+/* Wait up to 5 s for @d's process to end; its exit status (-1: signalled). */
+static int dev_wait_exit(struct dev *d)
+{
+	int status = 0;
+
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = -1;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
+		usleep(10000);
+	}
+	fail_msg("fakegpu-device still runs 5 s after its exit-on-commit commit");
+	return -1;
+}
+
+/*
+ * exit-on-commit: the device process ends with status 3 at the Nth commit
+ * (given at startup, then set at run time), its pidfile removed.
+ */
+static void test_fault_exit_on_commit(void **state)
+{
+	struct dev *d = calloc(1, sizeof(*d));
+	char pidfile[160];
+	struct vfuc *c;
+
+	(void)state;
+	assert_non_null(d);
+	strcpy(d->dir, "/tmp/fgtest-XXXXXX");
+	assert_non_null(mkdtemp(d->dir));
+	snprintf(d->sock, sizeof(d->sock), "%s/fg.sock", d->dir);
+	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/device.log", d->dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", d->dir);
+	dev_respawn(d, "t4-1b", "--fault", "exit-on-commit=2", "--pidfile", pidfile,
+		    (const char *)NULL);
+	c = client(d);
+	head_wr(c, FAKEGPU_HEAD_COMMIT, 1);		/* the first: nothing */
+	assert_int_equal(vfuc_read32(c, BAR0, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
+	/* The second: the device dies before it replies. */
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, 1),
+			 -EPIPE);
+	assert_int_equal(dev_wait_exit(d), 3);
+	assert_true(log_has(d, "fakegpu-device: fault exit-on-commit=2: commit 2 (head 0), exiting", 0));
+	assert_int_equal(access(pidfile, F_OK), -1);
+	vfuc_close(c);
+
+	/* At run time, through the control socket. */
+	unlink(d->sock);
+	unlink(d->ctl);
+	dev_respawn(d, "t4-1b", (const char *)NULL);
+	c = client(d);
+	{
+		char buf[256];
+
+		assert_string_equal(ctl_text(d, "fault exit-on-commit=1\n", buf, sizeof(buf)),
+				    "ok 1 fault\nexit-on-commit=1 (0 received)\n");
+	}
+	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, 1),
+			 -EPIPE);
+	assert_int_equal(dev_wait_exit(d), 3);
+	assert_true(log_has(d, "fault exit-on-commit=1: commit 1 (head 0), exiting", 0));
+	vfuc_close(c);
+	dev_kill(d);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2128,6 +2407,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_socket_modes, test_teardown),
 		cmocka_unit_test_teardown(test_socket_other_uid, test_teardown),
 		cmocka_unit_test_teardown(test_socket_paths, test_teardown),
+		cmocka_unit_test_teardown(test_fault_command_line, test_teardown),
+		cmocka_unit_test_teardown(test_fault_device, test_teardown),
+		cmocka_unit_test_teardown(test_fault_exit_on_commit, test_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
