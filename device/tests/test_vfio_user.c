@@ -2103,6 +2103,19 @@ static void test_socket_paths(void **state)
 
 /* ---- fault injection (section 16) ------------------------------------------ */
 
+/* The device a fault test started, killed by fault_teardown() if the test failed. */
+static struct dev *fault_dev;
+
+static int fault_teardown(void **state)
+{
+	if (fault_dev) {
+		dev_kill(fault_dev);
+		free(fault_dev);
+		fault_dev = NULL;
+	}
+	return test_teardown(state);
+}
+
 /* The reply to one control request as a string (at most @cap - 1 bytes). */
 static char *ctl_text(struct dev *d, const char *req, char *buf, size_t cap)
 {
@@ -2110,6 +2123,40 @@ static char *ctl_text(struct dev *d, const char *req, char *buf, size_t cap)
 
 	buf[n] = '\0';
 	return buf;
+}
+
+/*
+ * Run fakegpu-ctl (next to fakegpu-device) on @d's control socket with
+ * @args (NULL-terminated); its stdout and stderr go to @out. Its exit status.
+ */
+static int run_ctl(struct dev *d, const char *out, const char *const *args)
+{
+	char bin[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	snprintf(bin, sizeof(bin), "%s", device_bin);
+	assert_non_null(strrchr(bin, '/'));
+	strcpy(strrchr(bin, '/') + 1, "fakegpu-ctl");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[16] = { bin, "--socket", d->ctl };
+		int n = 3, fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		for (; *args && n < 15; args++)
+			argv[n++] = *args;
+		argv[n] = NULL;
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
 }
 
 /* Wait up to 5 s for @n eventfd signals, acking IRQ_STATUS after each. */
@@ -2214,7 +2261,7 @@ static void test_fault_device(void **state)
 	struct dev *d = dev_start_args("virt", "--heads", "2", "--fault", "heads=5",
 				       "--fault", "vram-mb=8", "--fault", "edid-size=300",
 				       "--fault", "irq-bits=0x80000000", (const char *)NULL);
-	struct vfuc *c = client(d);
+	struct vfuc *c = client(fault_dev = d);
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	uint64_t size = 0, v;
 	uint8_t *vram, *shm;
@@ -2239,6 +2286,32 @@ static void test_fault_device(void **state)
 			    "(fakegpu-device --fault edid-size=N), not at run time\n");
 	assert_string_equal(ctl_text(d, "fault no-latch=2\n", buf, sizeof(buf)),
 			    "error no head 2 (heads: 0..1)\n");
+	/* fakegpu-ctl fault [SPEC|clear]: the same through the tool. */
+	{
+		char out[160];
+
+		snprintf(out, sizeof(out), "%s/ctl.out", d->dir);
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", NULL }), 0);
+		assert_true(file_has(out, "4 faults\nheads=5\nvram-mb=8\nedid-size=300\n"
+				     "irq-bits=0x80000000\n", 0));
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "irq-stop", NULL }), 0);
+		assert_true(file_has(out, "5 faults\n", 0));
+		assert_true(file_has(out, "\nirq-stop\n", 0));
+		/* A clear keeps the identity lies only. */
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "clear", NULL }), 0);
+		assert_true(file_has(out, "3 faults\nheads=5\nvram-mb=8\nedid-size=300\n", 0));
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "irq-bits=0x80000000",
+								    NULL }), 0);
+		assert_true(file_has(out, "4 faults\n", 0));
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "heads=1", NULL }), 1);
+		assert_true(file_has(out, "fault 'heads' can only be set when the device starts", 0));
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "bogus", NULL }), 1);
+		assert_true(file_has(out, "unknown fault 'bogus'", 0));
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "a", "b", NULL }), 2);
+		assert_true(file_has(out, "usage: fakegpu-ctl", 0));
+		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "a b", NULL }), 2);
+		unlink(out);
+	}
 
 	/* irq-bits in IRQ_STATUS. */
 	assert_int_equal(vfuc_set_irqs(c, VFIO_PCI_MSI_IRQ_INDEX,
@@ -2310,6 +2383,7 @@ static void test_fault_device(void **state)
 	munmap(shm, FAKEGPU_SHM_SIZE);
 	close(efd);
 	vfuc_close(c);
+	fault_dev = NULL;
 	dev_stop(d);
 }
 
@@ -2341,6 +2415,7 @@ static void test_fault_exit_on_commit(void **state)
 
 	(void)state;
 	assert_non_null(d);
+	fault_dev = d;
 	strcpy(d->dir, "/tmp/fgtest-XXXXXX");
 	assert_non_null(mkdtemp(d->dir));
 	snprintf(d->sock, sizeof(d->sock), "%s/fg.sock", d->dir);
@@ -2376,6 +2451,7 @@ static void test_fault_exit_on_commit(void **state)
 	assert_int_equal(dev_wait_exit(d), 3);
 	assert_true(log_has(d, "fault exit-on-commit=1: commit 1 (head 0), exiting", 0));
 	vfuc_close(c);
+	fault_dev = NULL;
 	dev_kill(d);
 	free(d);
 }
@@ -2408,8 +2484,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_socket_other_uid, test_teardown),
 		cmocka_unit_test_teardown(test_socket_paths, test_teardown),
 		cmocka_unit_test_teardown(test_fault_command_line, test_teardown),
-		cmocka_unit_test_teardown(test_fault_device, test_teardown),
-		cmocka_unit_test_teardown(test_fault_exit_on_commit, test_teardown),
+		cmocka_unit_test_teardown(test_fault_device, fault_teardown),
+		cmocka_unit_test_teardown(test_fault_exit_on_commit, fault_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

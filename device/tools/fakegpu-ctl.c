@@ -7,6 +7,7 @@
  *   fakegpu-ctl [--socket PATH] screenshot HEAD FILE.png
  *   fakegpu-ctl [--socket PATH] crc HEAD
  *   fakegpu-ctl [--socket PATH] plug HEAD | unplug HEAD
+ *   fakegpu-ctl [--socket PATH] fault [SPEC | clear]
  *
  * The socket is PATH, else $FAKEGPU_CTL, else /run/fakegpu/ctl.sock.
  * Exit status: 0 success, 1 the device refused or failed, 2 usage error,
@@ -35,6 +36,10 @@ static void usage(FILE *f)
 		"  screenshot HEAD FILE.png   save what HEAD displays now as a PNG\n"
 		"  crc HEAD                   CRC of HEAD's last frame and of its screen now\n"
 		"  plug HEAD | unplug HEAD    connect/disconnect HEAD's monitor\n"
+		"  fault [SPEC | clear]       list the device's faults, inject fault SPEC\n"
+		"                             or clear them (docs/device-abi.md, section 16):\n"
+		"    irq-bits=MASK, frame-stall=HEAD, frame-jump=HEAD:N, age-behind=HEAD:MS,\n"
+		"    irq-stop, no-latch=HEAD, exit-on-commit=N\n"
 		"socket: --socket PATH, else $FAKEGPU_CTL, else " FG_CTLC_DEFAULT_SOCKET "\n");
 }
 
@@ -127,6 +132,15 @@ int main(int argc, char **argv)
 		if (strlen(argv[argi + 1]) > 16 || strpbrk(argv[argi + 1], " \t\r\n"))
 			goto bad_args;
 		snprintf(req, sizeof(req), "%s %s\n", cmd, argv[argi + 1]);
+	} else if (strcmp(cmd, "fault") == 0) {
+		/* The device checks SPEC; one word that fits a request line. */
+		if (argc - argi > 2)
+			goto bad_args;
+		if (argc - argi == 2 && (!*argv[argi + 1] || strlen(argv[argi + 1]) > 100 ||
+					 strpbrk(argv[argi + 1], " \t\r\n")))
+			goto bad_args;
+		snprintf(req, sizeof(req), "fault%s%s\n", argc - argi == 2 ? " " : "",
+			 argc - argi == 2 ? argv[argi + 1] : "");
 	} else if (strcmp(cmd, "screenshot") == 0) {
 		if (argc - argi != 3)
 			goto bad_args;
