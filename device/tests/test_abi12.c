@@ -17,66 +17,33 @@
 
 #include "crc32c_ref.h"
 #include "engine.h"
+#include "engine_fx.h"
 #include "fakegpu_abi.h"
 
 #define VRAM_SIZE	(16u << 20)
 #define HZ60		60000u
 #define T0		1000000000ull
 
-struct fx {
-	struct fg_engine *e;
-	uint8_t *vram;
-	int irqs;
-};
-
-static void on_irq(void *opaque)
-{
-	((struct fx *)opaque)->irqs++;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct fg_engine_config cfg = { .heads = 2, .vram_size = VRAM_SIZE };
-
-	assert_non_null(f);
-	f->vram = calloc(1, VRAM_SIZE);
-	assert_non_null(f->vram);
-	cfg.vram = f->vram;
-	f->e = fg_engine_new(&cfg, on_irq, f);
-	assert_non_null(f->e);
-	*state = f;
+	*state = fx_new(0, 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	fg_engine_free(f->e);
-	free(f->vram);
-	free(f);
+	fx_free(*state);
 	return 0;
-}
-
-static uint32_t rd(struct fx *f, uint32_t off)
-{
-	return fg_engine_read(f->e, off);
-}
-
-static void wr(struct fx *f, uint32_t off, uint32_t v)
-{
-	fg_engine_write(f->e, off, v);
 }
 
 static uint32_t hrd(struct fx *f, unsigned int h, uint32_t off)
 {
-	return rd(f, FAKEGPU_HEAD_BASE(h) + off);
+	return fx_rd(f, FAKEGPU_HEAD_BASE(h) + off);
 }
 
 static void hwr(struct fx *f, unsigned int h, uint32_t off, uint32_t v)
 {
-	wr(f, FAKEGPU_HEAD_BASE(h) + off, v);
+	fx_wr(f, FAKEGPU_HEAD_BASE(h) + off, v);
 }
 
 static uint32_t prd(struct fx *f, unsigned int h, unsigned int p, uint32_t off)
@@ -209,11 +176,11 @@ static void test_caps(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010005);
-	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_OVERLAY);
-	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_GAMMA);
-	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_WRITEBACK);
-	assert_int_equal(rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 3);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010005);
+	assert_true(fx_rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_OVERLAY);
+	assert_true(fx_rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_GAMMA);
+	assert_true(fx_rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_WRITEBACK);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 3);
 	for (unsigned int p = 0; p < 3; p++) {
 		assert_int_equal(prd(f, 0, p, FAKEGPU_PLANE_ALPHA), 0xffff);
 		assert_int_equal(prd(f, 0, p, FAKEGPU_PLANE_BLEND), FAKEGPU_BLEND_PREMULTI);
@@ -628,7 +595,7 @@ static void test_gamma_registers(void **state)
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_GAMMA_INDEX), 0);
 	hwr(f, 0, FAKEGPU_HEAD_GAMMA_INDEX, 10);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_GAMMA_DATA), 0x0a0a0a);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
 }
 
 /* ---- writeback ------------------------------------------------------------------ */
@@ -680,8 +647,8 @@ static void test_writeback(void **state)
 	uint32_t crc;
 
 	wb_scene(f);
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_WRITEBACK(0));
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_WRITEBACK(0));
 	f->irqs = 0;
 	set_wb(f, 0, WB_OFF, 16 * 4 + 12, FAKEGPU_FMT_ARGB8888);
 	commit_ok(f, 0);
@@ -693,9 +660,9 @@ static void test_writeback(void **state)
 
 	fg_engine_run(f->e, vb(2));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(0),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(0),
 			 FAKEGPU_IRQ_WRITEBACK(0));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, FAKEGPU_IRQ_WRITEBACK(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, FAKEGPU_IRQ_WRITEBACK(0));
 	assert_int_equal(f->irqs, 1);
 	check_wb_window(f, WB_OFF, 16 * 4 + 12, true);
 	/* The written frame is the displayed one: its CRC is the register. */
@@ -711,12 +678,12 @@ static void test_writeback(void **state)
 
 	/* One-shot: later vblanks and commits without WB_CTRL do not write. */
 	memset(f->vram + WB_OFF, 0, 8 * (16 * 4 + 12));
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	fg_engine_run(f->e, vb(3));
 	commit_ok(f, 0);
 	fg_engine_run(f->e, vb(4));
 	check_wb_window(f, WB_OFF, 16 * 4 + 12, false);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, 0);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
 	assert_int_equal(f->irqs, 1);
 
@@ -744,7 +711,7 @@ static void wb_error_case(struct fx *f, uint64_t off, uint32_t pitch, uint32_t f
 	uint8_t *copy = malloc(VRAM_SIZE);
 
 	assert_non_null(copy);
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	set_wb(f, 0, off, pitch, fmt);
 	/* The display part of the commit still applies: move the overlay. */
 	pwr(f, 0, 2, FAKEGPU_PLANE_DST_X, 0);
@@ -752,8 +719,8 @@ static void wb_error_case(struct fx *f, uint64_t off, uint32_t pitch, uint32_t f
 	memcpy(copy, f->vram, VRAM_SIZE);
 	fg_engine_run(f->e, vb(frame_before + 1));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_ERROR);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, FAKEGPU_IRQ_WRITEBACK(0));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_ERROR(0), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, FAKEGPU_IRQ_WRITEBACK(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_ERROR(0), 0);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_ERROR_CODE), 0);
 	assert_memory_equal(copy, f->vram, VRAM_SIZE);	/* nothing written */
@@ -783,23 +750,23 @@ static void test_writeback_errors(void **state)
 	check_wb_window(f, WB_OFF, 64, true);
 
 	/* A commit that switches the head off cannot write a frame: ERROR. */
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	set_wb(f, 0, WB_OFF, 64, FAKEGPU_FMT_XRGB8888);
 	hwr(f, 0, FAKEGPU_HEAD_CTRL, 0);
 	commit_ok(f, 0);
 	fg_engine_run(f->e, vb(hrd(f, 0, FAKEGPU_HEAD_FRAME) + 1));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), 0);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_ERROR);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, FAKEGPU_IRQ_WRITEBACK(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, FAKEGPU_IRQ_WRITEBACK(0));
 
 	/* A refused commit takes its writeback request with it. */
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	set_wb(f, 0, WB_OFF, 64, FAKEGPU_FMT_XRGB8888);
 	hwr(f, 0, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
 	hwr(f, 0, FAKEGPU_HEAD_WIDTH, 0);
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_ERROR_CODE), FAKEGPU_ERR_MODE);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_ERROR(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_ERROR(0));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_ERROR);
 }
 
@@ -815,11 +782,11 @@ static void test_writeback_second_head(void **state)
 	set_wb(f, 1, WB_OFF, 64, FAKEGPU_FMT_XRGB8888);
 	commit_ok(f, 1);		/* head off: latched at once */
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_WB_STATUS), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
 	fg_engine_run(f->e, T0);	/* starts the timing */
 	fg_engine_run(f->e, vb(1));
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS),
 			 FAKEGPU_IRQ_WRITEBACK(1) | FAKEGPU_IRQ_VBLANK(1));
 	px = shot(f, 1, &w, &h);
 	for (uint32_t i = 0; i < w * h; i++)
@@ -838,7 +805,7 @@ static void test_refusals(void **state)
 #define REFUSED(off, val) do {						\
 		uint32_t before_ = hrd(f, 0, (off));			\
 		hwr(f, 0, (off), (val));				\
-		assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), ++n);	\
+		assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), ++n);	\
 		assert_int_equal(hrd(f, 0, (off)), before_);		\
 	} while (0)
 
@@ -856,7 +823,7 @@ static void test_refusals(void **state)
 	/* GAMMA_DATA with bits above 23: refused, entry and index unchanged. */
 	hwr(f, 0, FAKEGPU_HEAD_GAMMA_INDEX, 5);
 	hwr(f, 0, FAKEGPU_HEAD_GAMMA_DATA, 0x01000000);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), ++n);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), ++n);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_GAMMA_INDEX), 5);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_GAMMA_DATA), 0x050505);
 
@@ -870,7 +837,7 @@ static void test_refusals(void **state)
 	hwr(f, 0, FAKEGPU_HEAD_WB_FORMAT, 0xdeadbeef);
 	hwr(f, 0, FAKEGPU_HEAD_WB_OFFSET_HI, 0xffffffff);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_OFFSET_HI), 0xffffffff);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), n);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), n);
 #undef REFUSED
 }
 
@@ -941,7 +908,7 @@ static void test_reset(void **state)
 	hwr(f, 0, FAKEGPU_HEAD_GAMMA_INDEX, 9);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
 
-	wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
+	fx_wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
 	for (unsigned int p = 0; p < 3; p++) {
 		assert_int_equal(prd(f, 0, p, FAKEGPU_PLANE_ALPHA), 0xffff);
 		assert_int_equal(prd(f, 0, p, FAKEGPU_PLANE_BLEND), FAKEGPU_BLEND_PREMULTI);
@@ -962,7 +929,7 @@ static void test_reset(void **state)
 	commit_ok(f, 0);
 	fg_engine_run(f->e, vb(10));
 	fg_engine_run(f->e, vb(20));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & 0xff000000u, 0);
 	for (uint32_t i = 0; i < 4096; i++)
 		assert_int_equal(f->vram[WB_OFF + i], 0);
 	/* Gamma off: the plain frame. */

@@ -16,76 +16,33 @@
 #include "compose.h"
 #include "crc32c_ref.h"
 #include "engine.h"
+#include "engine_fx.h"
 #include "fakegpu_abi.h"
 
 #define VRAM_SIZE	(16u << 20)
 #define HZ60		60000u
 #define T0		1000000000ull	/* fake clock origin */
 
-struct fx {
-	struct fg_engine *e;
-	uint8_t *vram;
-	int irqs;
-	uint64_t now;		/* the engine's clock (VBLANK_AGE) */
-};
-
-static uint64_t fake_clock(void *opaque)
-{
-	return ((struct fx *)opaque)->now;
-}
-
-static void on_irq(void *opaque)
-{
-	((struct fx *)opaque)->irqs++;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct fg_engine_config cfg = { .heads = 2, .vram_size = VRAM_SIZE };
-
-	assert_non_null(f);
-	f->vram = calloc(1, VRAM_SIZE);
-	assert_non_null(f->vram);
-	cfg.vram = f->vram;
-	cfg.clock_ns = fake_clock;
-	cfg.clock_opaque = f;
-	f->e = fg_engine_new(&cfg, on_irq, f);
-	assert_non_null(f->e);
-	*state = f;
+	*state = fx_new(FX_CLOCK, 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	fg_engine_free(f->e);
-	free(f->vram);
-	free(f);
+	fx_free(*state);
 	return 0;
-}
-
-/* ---- register helpers ------------------------------------------------------ */
-
-static uint32_t rd(struct fx *f, uint32_t off)
-{
-	return fg_engine_read(f->e, off);
-}
-
-static void wr(struct fx *f, uint32_t off, uint32_t v)
-{
-	fg_engine_write(f->e, off, v);
 }
 
 static uint32_t hrd(struct fx *f, unsigned int h, uint32_t off)
 {
-	return rd(f, FAKEGPU_HEAD_BASE(h) + off);
+	return fx_rd(f, FAKEGPU_HEAD_BASE(h) + off);
 }
 
 static void hwr(struct fx *f, unsigned int h, uint32_t off, uint32_t v)
 {
-	wr(f, FAKEGPU_HEAD_BASE(h) + off, v);
+	fx_wr(f, FAKEGPU_HEAD_BASE(h) + off, v);
 }
 
 static void pwr(struct fx *f, unsigned int h, unsigned int p, uint32_t off, uint32_t v)
@@ -193,26 +150,26 @@ static void test_id_registers(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
-	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), FAKEGPU_ABI_VERSION);
-	assert_int_equal(rd(f, FAKEGPU_REG_CAPS),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ABI_VERSION), FAKEGPU_ABI_VERSION);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_CAPS),
 			 FAKEGPU_CAP_CURSOR | FAKEGPU_CAP_CRC | FAKEGPU_CAP_HOTPLUG |
 			 FAKEGPU_CAP_OVERLAY | FAKEGPU_CAP_GAMMA | FAKEGPU_CAP_WRITEBACK);
-	assert_int_equal(rd(f, FAKEGPU_REG_NUM_HEADS), 2);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_LO), VRAM_SIZE);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_NUM_HEADS), 2);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_LO), VRAM_SIZE);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0);
 	/* 16 MiB: the 4096x4096 default is cut until one frame fits. */
-	assert_int_equal(rd(f, FAKEGPU_REG_MAX_WIDTH), 2048);
-	assert_int_equal(rd(f, FAKEGPU_REG_MAX_HEIGHT), 2048);
-	assert_int_equal(rd(f, FAKEGPU_REG_FORMATS),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_MAX_WIDTH), 2048);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_MAX_HEIGHT), 2048);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_FORMATS),
 			 (1u << FAKEGPU_FMT_XRGB8888) | (1u << FAKEGPU_FMT_ARGB8888) |
 			 (1u << FAKEGPU_FMT_RGB565) | (1u << FAKEGPU_FMT_ARGB1555));
-	assert_int_equal(rd(f, FAKEGPU_REG_FORMATS), 0x1e);	/* docs/device-abi.md */
-	assert_int_equal(rd(f, FAKEGPU_REG_CURSOR_MAX), 256 | 256 << 16);
-	assert_int_equal(rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 3);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_MASK), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_FORMATS), 0x1e);	/* docs/device-abi.md */
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_CURSOR_MAX), 256 | 256 << 16);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_PLANES_PER_HEAD), 3);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_MASK), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CONNECTOR), FAKEGPU_CONN_CONNECTED);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), 0);
 	assert_int_equal(fg_engine_heads(f->e), 2);
@@ -291,39 +248,39 @@ static void test_refused_writes_counted(void **state)
 	uint32_t n = 0;
 
 	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
-		uint32_t before = rd(f, ro[i]);
+		uint32_t before = fx_rd(f, ro[i]);
 
-		wr(f, ro[i], 0xdeadbeef);
-		assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), ++n);
+		fx_wr(f, ro[i], 0xdeadbeef);
+		assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), ++n);
 		if (ro[i] != FAKEGPU_REG_ERROR_COUNT)
-			assert_int_equal(rd(f, ro[i]), before);
+			assert_int_equal(fx_rd(f, ro[i]), before);
 	}
-	assert_int_equal(rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
-	assert_int_equal(rd(f, FAKEGPU_HEAD_BASE(2)), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
+	assert_int_equal(fx_rd(f, FAKEGPU_HEAD_BASE(2)), 0);
 
 	/* Reserved bits refuse the whole write. */
 	hwr(f, 0, FAKEGPU_HEAD_CTRL, 0x4 | FAKEGPU_HEAD_CTRL_ENABLE);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_CTRL), 0);
 	pwr(f, 0, 0, FAKEGPU_PLANE_CTRL, 0x3);
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 2);
-	wr(f, FAKEGPU_REG_CTRL, 2);
+	fx_wr(f, FAKEGPU_REG_CTRL, 2);
 	n += 4;	/* (since ABI 1.2 every IRQ_STATUS/IRQ_MASK bit is defined) */
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), n);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_MASK), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), n);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_MASK), 0);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), 0);
 
 	/* Valid writes are not counted; shadows and SCRATCH read back. */
-	wr(f, FAKEGPU_REG_SCRATCH, 0x12345678);
-	assert_int_equal(rd(f, FAKEGPU_REG_SCRATCH), 0x12345678);
+	fx_wr(f, FAKEGPU_REG_SCRATCH, 0x12345678);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_SCRATCH), 0x12345678);
 	hwr(f, 1, FAKEGPU_HEAD_WIDTH, 640);
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_WIDTH), 640);
 	pwr(f, 1, 1, FAKEGPU_PLANE_DST_X, (uint32_t)-5);
 	assert_int_equal(hrd(f, 1, FAKEGPU_PLANE_BASE(1) + FAKEGPU_PLANE_DST_X), (uint32_t)-5);
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 0);	/* 0: nothing to do */
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), n);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), n);
 	/* Reads of unknown offsets are 0 and harmless. */
-	assert_int_equal(rd(f, 0x0ff0), 0);
-	assert_int_equal(rd(f, FAKEGPU_MMIO_SIZE + 64), 0);
+	assert_int_equal(fx_rd(f, 0x0ff0), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_MMIO_SIZE + 64), 0);
 }
 
 static void test_irq_w1c_and_mask(void **state)
@@ -332,25 +289,25 @@ static void test_irq_w1c_and_mask(void **state)
 
 	assert_int_equal(fg_engine_set_connected(f->e, 0, false), 0);
 	assert_int_equal(fg_engine_set_connected(f->e, 1, false), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS),
 			 FAKEGPU_IRQ_HOTPLUG(0) | FAKEGPU_IRQ_HOTPLUG(1));
 	assert_int_equal(f->irqs, 0);		/* masked */
 	assert_false(fg_engine_irq_pending(f->e));
 
 	/* Unmasking a pending bit signals at once. */
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_HOTPLUG(1));
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_HOTPLUG(1));
 	assert_int_equal(f->irqs, 1);
 	assert_true(fg_engine_irq_pending(f->e));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_MASK), FAKEGPU_IRQ_HOTPLUG(1));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_MASK), FAKEGPU_IRQ_HOTPLUG(1));
 
 	/* Write 1 to clear: only the written bits. */
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_HOTPLUG(1));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(0));
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_HOTPLUG(1));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(0));
 	assert_false(fg_engine_irq_pending(f->e));
-	wr(f, FAKEGPU_REG_IRQ_STATUS, 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(0));
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(0));
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
 
 	/* Masked in: raised and signalled. */
 	assert_int_equal(fg_engine_set_connected(f->e, 1, true), 0);
@@ -425,7 +382,7 @@ static void test_commit_latched_at_vblank(void **state)
 	assert_int_equal(st.refused, 0);
 	assert_int_equal(st.frames, 1);
 	assert_int_equal(st.vblank_irqs, 1);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
 	assert_int_equal(fg_engine_head_stats(f->e, 5, &st), -ENODEV);
 }
 
@@ -441,7 +398,7 @@ static void test_disable_at_vblank(void **state)
 			 FAKEGPU_HEAD_STATUS_ACTIVE | FAKEGPU_HEAD_STATUS_PENDING);
 	fg_engine_run(f->e, vb(1));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
 	assert_int_equal(fg_engine_next_deadline(f->e), UINT64_MAX);
 	fg_engine_run(f->e, vb(5));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_FRAME), 1);
@@ -462,7 +419,7 @@ static void test_vblank_rate_and_catch_up(void **state)
 	struct fx *f = *state;
 	struct fg_engine_head_stats st;
 
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(0));
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(0));
 	start_head(f, 0, 64, 48, 0, FAKEGPU_HEAD_CTRL_ENABLE);
 	fg_engine_run(f->e, T0);
 	for (uint64_t n = 1; n <= 60; n++) {
@@ -506,7 +463,7 @@ static void test_two_heads_and_refresh_change(void **state)
 	fg_engine_run(f->e, vb(2));
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_FRAME), 2);
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_FRAME), 1);	/* 30 Hz */
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS),
 			 FAKEGPU_IRQ_VBLANK(0) | FAKEGPU_IRQ_VBLANK(1));
 
 	/* Refresh change latched at a vblank: the new period counts from it. */
@@ -527,15 +484,15 @@ static void test_irq_callback_only_when_masked_in(void **state)
 	start_head(f, 0, 64, 48, 0, FAKEGPU_HEAD_CTRL_ENABLE);
 	fg_engine_run(f->e, T0);
 	fg_engine_run(f->e, vb(1));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
 	assert_int_equal(f->irqs, 0);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(1));	/* other head */
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(1));	/* other head */
 	assert_int_equal(f->irqs, 0);
 	fg_engine_run(f->e, vb(2));
 	assert_int_equal(f->irqs, 0);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(0));	/* pending: signal */
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_VBLANK(0));	/* pending: signal */
 	assert_int_equal(f->irqs, 1);
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_VBLANK(0));
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_VBLANK(0));
 	fg_engine_run(f->e, vb(3));
 	assert_int_equal(f->irqs, 2);
 }
@@ -621,9 +578,9 @@ static void check_refused(struct fx *f, const struct bad_case *c, uint32_t statu
 		fail_msg("case '%s': error code %u (want %u), status 0x%x (want 0x%x)",
 			 c->what, hrd(f, 0, FAKEGPU_HEAD_ERROR_CODE), c->code,
 			 hrd(f, 0, FAKEGPU_HEAD_STATUS), status);
-	if (!(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_ERROR(0)))
+	if (!(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_ERROR(0)))
 		fail_msg("case '%s': no IRQ_ERROR(0)", c->what);
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 }
 
 static void test_refusals_while_off(void **state)
@@ -652,7 +609,7 @@ static void test_refusals_while_running(void **state)
 	struct fg_engine_head_stats st;
 	uint64_t n = 0;
 
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ERROR(0));
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ERROR(0));
 	fill_pattern(f, 0, 64, 48, 7);
 	good_config(f);
 	pwr(f, 0, 1, FAKEGPU_PLANE_CTRL, 0);
@@ -664,7 +621,7 @@ static void test_refusals_while_running(void **state)
 		hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);
 		/* Validated when latched, at the vblank. */
 		assert_true(hrd(f, 0, FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING);
-		assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_ERROR(0), 0);
+		assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_ERROR(0), 0);
 		fg_engine_run(f->e, vb(++n));
 		check_refused(f, &bad_cases[i],
 			      FAKEGPU_HEAD_STATUS_ERROR | FAKEGPU_HEAD_STATUS_ACTIVE);
@@ -682,7 +639,7 @@ static void test_refusals_while_running(void **state)
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
 	assert_int_equal(hrd(f, 0, FAKEGPU_HEAD_ERROR_CODE), FAKEGPU_ERR_NONE);
 	/* Refused register writes are a different thing: none here. */
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
 }
 
 static void test_largest_window_accepted(void **state)
@@ -1159,19 +1116,19 @@ static void test_argb1555_blend(void **state)
 static void writeback_once(struct fx *f, unsigned int h, uint64_t off, uint32_t pitch,
 			   uint64_t *t)
 {
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	hwr(f, h, FAKEGPU_HEAD_WB_OFFSET_LO, (uint32_t)off);
 	hwr(f, h, FAKEGPU_HEAD_WB_OFFSET_HI, (uint32_t)(off >> 32));
 	hwr(f, h, FAKEGPU_HEAD_WB_PITCH, pitch);
 	hwr(f, h, FAKEGPU_HEAD_WB_FORMAT, FAKEGPU_FMT_ARGB8888);
 	hwr(f, h, FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
 	hwr(f, h, FAKEGPU_HEAD_COMMIT, 1);
-	for (int i = 0; i < 4 && !(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
+	for (int i = 0; i < 4 && !(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
 	     i++) {
 		fg_engine_run(f->e, *t);
 		*t += 1000000000000ull / HZ60;
 	}
-	assert_true(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
+	assert_true(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_WRITEBACK(h));
 	assert_int_equal(hrd(f, h, FAKEGPU_HEAD_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
 }
 
@@ -1261,10 +1218,10 @@ static void test_hotplug_and_edid_window(void **state)
 	assert_int_equal(hrd(f, 1, FAKEGPU_EDID_WINDOW + 128), 0);
 	assert_int_equal(hrd(f, 1, FAKEGPU_EDID_WINDOW + 508), 0);
 
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_HOTPLUG(1));
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_HOTPLUG(1));
 	assert_int_equal(fg_engine_set_connected(f->e, 1, false), 0);
 	assert_int_equal(f->irqs, 1);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1));
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_CONNECTOR), 0);
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_EDID_SIZE), 0);
 	assert_int_equal(hrd(f, 1, FAKEGPU_EDID_WINDOW), 0);
@@ -1274,7 +1231,7 @@ static void test_hotplug_and_edid_window(void **state)
 	assert_int_equal(fg_engine_set_connected(f->e, 0, false), 0);
 	assert_int_equal(f->irqs, 1);
 
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	assert_int_equal(fg_engine_set_connected(f->e, 1, true), 0);
 	assert_int_equal(f->irqs, 2);
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_CONNECTOR), FAKEGPU_CONN_CONNECTED);
@@ -1290,18 +1247,18 @@ static void test_reset(void **state)
 	start_head(f, 1, 64, 48, 0, FAKEGPU_HEAD_CTRL_ENABLE);
 	fg_engine_run(f->e, T0);
 	fg_engine_run(f->e, vb(3));
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
-	wr(f, FAKEGPU_REG_SCRATCH, 7);
-	wr(f, FAKEGPU_REG_ID, 0);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_SCRATCH, 7);
+	fx_wr(f, FAKEGPU_REG_ID, 0);
 	assert_int_equal(fg_engine_set_connected(f->e, 1, false), 0);
 	hwr(f, 0, FAKEGPU_HEAD_COMMIT, 1);		/* pending */
 
-	wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_MASK), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_SCRATCH), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_CTRL), 0);
+	fx_wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_MASK), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_SCRATCH), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_CTRL), 0);
 	for (unsigned int h = 0; h < 2; h++) {
 		assert_int_equal(hrd(f, h, FAKEGPU_HEAD_STATUS), 0);
 		assert_int_equal(hrd(f, h, FAKEGPU_HEAD_FRAME), 0);
@@ -1314,9 +1271,9 @@ static void test_reset(void **state)
 	assert_int_equal(hrd(f, 1, FAKEGPU_HEAD_CONNECTOR), 0);
 	assert_int_equal(fg_engine_next_deadline(f->e), UINT64_MAX);
 	fg_engine_run(f->e, vb(10));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
 	fg_engine_reset(f->e);	/* the vfio-user reset path */
-	assert_int_equal(rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ID), FAKEGPU_ID_MAGIC);
 }
 
 static void assert_reg_counts(struct fx *f, unsigned int h, uint64_t writes,
@@ -1341,28 +1298,28 @@ static void test_head_reg_counters(void **state)
 	hwr(f, 0, FAKEGPU_HEAD_WIDTH, 64);
 	pwr(f, 0, 2, FAKEGPU_PLANE_ZPOS, 1);
 	hwr(f, 0, FAKEGPU_HEAD_STATUS, 1);		/* read-only: refused, counted */
-	wr(f, FAKEGPU_HEAD_BASE(1) - 4, 0);		/* last word of head 0's block */
+	fx_wr(f, FAKEGPU_HEAD_BASE(1) - 4, 0);		/* last word of head 0's block */
 	hrd(f, 0, FAKEGPU_HEAD_FRAME);
 	hrd(f, 0, FAKEGPU_EDID_WINDOW);
 	hrd(f, 0, FAKEGPU_PLANE_BASE(1) + FAKEGPU_PLANE_PITCH);
 	/* Head 1: 1 write, 2 reads. */
 	hwr(f, 1, FAKEGPU_HEAD_COMMIT, 1);
-	rd(f, FAKEGPU_HEAD_BASE(1));			/* first word of head 1's block */
+	fx_rd(f, FAKEGPU_HEAD_BASE(1));			/* first word of head 1's block */
 	hrd(f, 1, FAKEGPU_HEAD_STATUS);
 	/* Not counted anywhere: global registers, no head 2, past the heads. */
-	wr(f, FAKEGPU_REG_SCRATCH, 5);
-	wr(f, FAKEGPU_REG_IRQ_MASK, 0);
-	rd(f, FAKEGPU_REG_ID);
-	rd(f, FAKEGPU_REG_ERROR_COUNT);
-	wr(f, FAKEGPU_HEAD_BASE(2), 1);
-	rd(f, FAKEGPU_HEAD_BASE(2));
-	rd(f, FAKEGPU_MMIO_SIZE - 4);
+	fx_wr(f, FAKEGPU_REG_SCRATCH, 5);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, 0);
+	fx_rd(f, FAKEGPU_REG_ID);
+	fx_rd(f, FAKEGPU_REG_ERROR_COUNT);
+	fx_wr(f, FAKEGPU_HEAD_BASE(2), 1);
+	fx_rd(f, FAKEGPU_HEAD_BASE(2));
+	fx_rd(f, FAKEGPU_MMIO_SIZE - 4);
 
 	assert_reg_counts(f, 0, 4, 3);
 	assert_reg_counts(f, 1, 1, 2);
 
 	/* Device-lifetime statistics, like commits: neither reset path clears them. */
-	wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
+	fx_wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
 	fg_engine_reset(f->e);
 	hwr(f, 1, FAKEGPU_HEAD_CTRL, 0);
 	assert_reg_counts(f, 0, 4, 3);

@@ -20,10 +20,10 @@
 
 #include "ctl.h"
 #include "engine.h"
+#include "engine_fx.h"
 #include "fakegpu_abi.h"
 #include "fault.h"
 
-#define VRAM_SIZE	(16u << 20)
 #define HZ60		60000u
 #define T0		1000000000ull
 #define VBLANK(n)	(T0 + (uint64_t)(n) * 1000000000000ull / HZ60)
@@ -32,90 +32,22 @@
 #define FB_A		0x10000u
 #define FB_B		0x20000u
 
-struct fx {
-	struct fg_engine *e;
-	uint8_t *vram, *shm;
-	uint64_t now;
-	int irqs;
-	int exits;
-	char why[160];
-	uint32_t cm_seq[2];
-};
-
-static void on_irq(void *opaque)
-{
-	((struct fx *)opaque)->irqs++;
-}
-
-static uint64_t fake_clock(void *opaque)
-{
-	return ((struct fx *)opaque)->now;
-}
-
-/* exit-on-commit in a test: noted, the commit goes on. */
-static void on_exit_fault(void *opaque, const char *why)
-{
-	struct fx *f = opaque;
-
-	f->exits++;
-	snprintf(f->why, sizeof(f->why), "%s", why);
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct fg_engine_config cfg = { .heads = 2, .vram_size = VRAM_SIZE };
-
-	assert_non_null(f);
-	f->vram = calloc(1, VRAM_SIZE);
-	f->shm = calloc(1, FAKEGPU_SHM_SIZE);
-	assert_non_null(f->vram);
-	assert_non_null(f->shm);
-	cfg.vram = f->vram;
-	cfg.shm = f->shm;
-	cfg.clock_ns = fake_clock;
-	cfg.clock_opaque = f;
-	cfg.fault_exit = on_exit_fault;
-	cfg.fault_exit_opaque = f;
-	f->now = T0;
-	f->e = fg_engine_new(&cfg, on_irq, f);
-	assert_non_null(f->e);
-	*state = f;
+	*state = fx_new(FX_SHM | FX_CLOCK, T0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	fg_engine_free(f->e);
-	free(f->vram);
-	free(f->shm);
-	free(f);
+	fx_free(*state);
 	return 0;
-}
-
-static uint32_t rd(struct fx *f, uint32_t off) { return fg_engine_read(f->e, off); }
-static void wr(struct fx *f, uint32_t off, uint32_t v) { fg_engine_write(f->e, off, v); }
-
-static uint32_t st(struct fx *f, unsigned int h, uint32_t field)
-{
-	uint32_t v;
-
-	memcpy(&v, f->shm + FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_HEAD(h) + field, 4);
-	return v;
 }
 
 static uint64_t st_vblank(struct fx *f, unsigned int h)
 {
-	return (uint64_t)st(f, h, FAKEGPU_SHM_ST_VBLANK_HI) << 32 |
-	       st(f, h, FAKEGPU_SHM_ST_VBLANK_LO);
-}
-
-static void run_to(struct fx *f, uint64_t t)
-{
-	f->now = t;
-	fg_engine_run(f->e, t);
+	return (uint64_t)fx_st(f, h, FAKEGPU_SHM_ST_VBLANK_HI) << 32 |
+	       fx_st(f, h, FAKEGPU_SHM_ST_VBLANK_LO);
 }
 
 /* Set @spec at run time; it must be accepted. */
@@ -145,32 +77,27 @@ static char *list(struct fx *f)
 /* Head @h on at 60 Hz, a 64x32 XRGB8888 frame at @fb, through the registers. */
 static void head_regs(struct fx *f, unsigned int h, uint32_t fb)
 {
-	wr(f, PB(h) + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
-	wr(f, PB(h) + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
-	wr(f, PB(h) + FAKEGPU_PLANE_OFFSET_LO, fb);
-	wr(f, PB(h) + FAKEGPU_PLANE_PITCH, 64 * 4);
-	wr(f, PB(h) + FAKEGPU_PLANE_SRC_W, 64);
-	wr(f, PB(h) + FAKEGPU_PLANE_SRC_H, 32);
-	wr(f, HB(h) + FAKEGPU_HEAD_WIDTH, 64);
-	wr(f, HB(h) + FAKEGPU_HEAD_HEIGHT, 32);
-	wr(f, HB(h) + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
-	wr(f, HB(h) + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
+	fx_wr(f, PB(h) + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	fx_wr(f, PB(h) + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	fx_wr(f, PB(h) + FAKEGPU_PLANE_OFFSET_LO, fb);
+	fx_wr(f, PB(h) + FAKEGPU_PLANE_PITCH, 64 * 4);
+	fx_wr(f, PB(h) + FAKEGPU_PLANE_SRC_W, 64);
+	fx_wr(f, PB(h) + FAKEGPU_PLANE_SRC_H, 32);
+	fx_wr(f, HB(h) + FAKEGPU_HEAD_WIDTH, 64);
+	fx_wr(f, HB(h) + FAKEGPU_HEAD_HEIGHT, 32);
+	fx_wr(f, HB(h) + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
+	fx_wr(f, HB(h) + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
 }
 
 /* Head 0 on and its timing started (T0), optionally with the shared pages. */
 static void head0_on(struct fx *f, bool shm)
 {
 	if (shm)
-		wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
+		fx_wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
 	head_regs(f, 0, FB_A);
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* off: at once */
-	assert_true(rd(f, HB(0) + FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_ACTIVE);
-	run_to(f, T0);
-}
-
-static void shm_put(struct fx *f, uint32_t off, uint32_t v)
-{
-	memcpy(f->shm + off, &v, 4);
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* off: at once */
+	assert_true(fx_rd(f, HB(0) + FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_ACTIVE);
+	fx_run_to(f, T0);
 }
 
 /* Head @h's commit record: the registers of head_regs() at @fb, number @no. */
@@ -178,26 +105,27 @@ static void cm_record(struct fx *f, unsigned int h, uint32_t no, uint32_t fb)
 {
 	uint32_t r = FAKEGPU_SHM_COMMIT + FAKEGPU_SHM_CM_HEAD(h);
 	uint32_t p = r + FAKEGPU_SHM_CM_PLANE(0);
+	uint32_t seq = fx_shm32(f, r + FAKEGPU_SHM_CM_SEQ);
 
-	shm_put(f, r + FAKEGPU_SHM_CM_SEQ, ++f->cm_seq[h]);	/* odd */
-	shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
-	shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_WIDTH, 64);
-	shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_HEIGHT, 32);
-	shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
-	shm_put(f, p + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
-	shm_put(f, p + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
-	shm_put(f, p + FAKEGPU_PLANE_OFFSET_LO, fb);
-	shm_put(f, p + FAKEGPU_PLANE_PITCH, 64 * 4);
-	shm_put(f, p + FAKEGPU_PLANE_SRC_W, 64);
-	shm_put(f, p + FAKEGPU_PLANE_SRC_H, 32);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_SEQ, seq + 1);		/* odd */
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_WIDTH, 64);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_HEIGHT, 32);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_REGS + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
+	fx_shm_put(f, p + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	fx_shm_put(f, p + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	fx_shm_put(f, p + FAKEGPU_PLANE_OFFSET_LO, fb);
+	fx_shm_put(f, p + FAKEGPU_PLANE_PITCH, 64 * 4);
+	fx_shm_put(f, p + FAKEGPU_PLANE_SRC_W, 64);
+	fx_shm_put(f, p + FAKEGPU_PLANE_SRC_H, 32);
 	for (unsigned int i = 0; i < 3; i++) {
-		shm_put(f, r + FAKEGPU_SHM_CM_PLANE(i) + FAKEGPU_PLANE_ALPHA, 0xffff);
-		shm_put(f, r + FAKEGPU_SHM_CM_PLANE(i) + FAKEGPU_PLANE_ZPOS, i);
+		fx_shm_put(f, r + FAKEGPU_SHM_CM_PLANE(i) + FAKEGPU_PLANE_ALPHA, 0xffff);
+		fx_shm_put(f, r + FAKEGPU_SHM_CM_PLANE(i) + FAKEGPU_PLANE_ZPOS, i);
 	}
-	shm_put(f, r + FAKEGPU_SHM_CM_FLAGS, 0);
-	shm_put(f, r + FAKEGPU_SHM_CM_TIME, 0);
-	shm_put(f, r + FAKEGPU_SHM_CM_COMMIT, no);
-	shm_put(f, r + FAKEGPU_SHM_CM_SEQ, ++f->cm_seq[h]);	/* even: complete */
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_FLAGS, 0);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_TIME, 0);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_COMMIT, no);
+	fx_shm_put(f, r + FAKEGPU_SHM_CM_SEQ, seq + 2);		/* even: complete */
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -332,39 +260,39 @@ static void test_irq_bits(void **state)
 	head0_on(f, false);
 	fault(f, "irq-bits=0x80000000");
 	assert_string_equal(list(f), "irq-bits=0x80000000\n");
-	run_to(f, VBLANK(1));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0) | 0x80000000u);
+	fx_run_to(f, VBLANK(1));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0) | 0x80000000u);
 	/* Acked like any bit; raised again by the next interrupt. */
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
 	/* Signalled when only MASK is enabled. */
-	wr(f, FAKEGPU_REG_IRQ_MASK, 0x80000000u);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, 0x80000000u);
 	f->irqs = 0;
-	run_to(f, VBLANK(2));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0) | 0x80000000u);
+	fx_run_to(f, VBLANK(2));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0) | 0x80000000u);
 	assert_int_equal(f->irqs, 1);
 	/* Other interrupts too: a hotplug. */
-	wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_STATUS, FAKEGPU_IRQ_ALL);
 	assert_int_equal(fg_engine_set_connected(f->e, 1, false), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1) | 0x80000000u);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1) | 0x80000000u);
 
 	/* Shared pages: IRQ_STATUS stays 0, the interrupt is still signalled. */
-	wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
 	f->irqs = 0;
-	run_to(f, VBLANK(3));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
+	fx_run_to(f, VBLANK(3));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
 	assert_int_equal(f->irqs, 1);
 
 	/* Cleared: back to the real bits only, nothing signalled for MASK. */
 	fg_engine_fault_clear(f->e);
 	assert_string_equal(list(f), "");
 	f->irqs = 0;
-	run_to(f, VBLANK(4));
+	fx_run_to(f, VBLANK(4));
 	assert_int_equal(f->irqs, 0);
-	wr(f, FAKEGPU_REG_SHM_CTRL, 0);
-	run_to(f, VBLANK(5));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, 0);
+	fx_run_to(f, VBLANK(5));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_VBLANK(0));
 }
 
 /* frame-stall: FRAME and the vblank time stop, the interrupts go on. */
@@ -374,42 +302,42 @@ static void test_frame_stall(void **state)
 	struct fg_engine_head_stats s0, s1;
 
 	head0_on(f, true);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
-	run_to(f, VBLANK(3));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
+	fx_run_to(f, VBLANK(3));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
 	fault(f, "frame-stall=0");
 	assert_string_equal(list(f), "frame-stall=0\n");
 	fg_engine_head_stats(f->e, 0, &s0);
 	f->irqs = 0;
 	for (unsigned int n = 4; n <= 8; n++)
-		run_to(f, VBLANK(n));
+		fx_run_to(f, VBLANK(n));
 	fg_engine_head_stats(f->e, 0, &s1);
 	assert_int_equal(s1.vblank_irqs - s0.vblank_irqs, 5);
 	assert_int_equal(f->irqs, 5);
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 3);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 3);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
 	assert_int_equal(st_vblank(f, 0), VBLANK(3));
 	/* VBLANK_AGE counts from the stalled frame's vblank, AGE_FRAME is it. */
 	f->now = VBLANK(8) + 1000;
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), VBLANK(8) + 1000 - VBLANK(3));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_AGE_FRAME), 3);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), VBLANK(8) + 1000 - VBLANK(3));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_AGE_FRAME), 3);
 	/* Register path alike. */
-	wr(f, FAKEGPU_REG_SHM_CTRL, 0);
-	run_to(f, VBLANK(9));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 3);
-	assert_true(rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_VBLANK(0));
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, 0);
+	fx_run_to(f, VBLANK(9));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 3);
+	assert_true(fx_rd(f, FAKEGPU_REG_IRQ_STATUS) & FAKEGPU_IRQ_VBLANK(0));
 	/* Head 1's counter is not held. */
 	head_regs(f, 1, FB_A);
-	wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, 1);
-	run_to(f, VBLANK(9) + 1);
-	run_to(f, VBLANK(9) + 1 + 1000000000000ull / HZ60);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_FRAME), 1);
+	fx_wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, 1);
+	fx_run_to(f, VBLANK(9) + 1);
+	fx_run_to(f, VBLANK(9) + 1 + 1000000000000ull / HZ60);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_FRAME), 1);
 
 	/* Cleared: counting goes on from the held value, time is true again. */
 	fg_engine_fault_clear(f->e);
-	run_to(f, VBLANK(11));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 4);
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 0);
+	fx_run_to(f, VBLANK(11));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 4);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 0);
 }
 
 /* frame-jump: once, FRAME advances N more; the vblank time stays true. */
@@ -418,34 +346,34 @@ static void test_frame_jump(void **state)
 	struct fx *f = *state;
 
 	head0_on(f, true);
-	run_to(f, VBLANK(2));
+	fx_run_to(f, VBLANK(2));
 	fault(f, "frame-jump=0:1000");
 	assert_string_equal(list(f), "frame-jump=0:1000\n");
-	run_to(f, VBLANK(3));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 1003);
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1003);
+	fx_run_to(f, VBLANK(3));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 1003);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1003);
 	assert_int_equal(st_vblank(f, 0), VBLANK(3));
 	assert_string_equal(list(f), "");	/* done: one-shot */
-	run_to(f, VBLANK(4));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 1004);
+	fx_run_to(f, VBLANK(4));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 1004);
 
 	/* u32 arithmetic: two jumps of 2^31 - 1 and their +1s wrap to +2^32. */
 	fault(f, "frame-jump=0:2147483647");
-	run_to(f, VBLANK(5));
+	fx_run_to(f, VBLANK(5));
 	fault(f, "frame-jump=0:2147483647");
-	run_to(f, VBLANK(6));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1004);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 1004);
+	fx_run_to(f, VBLANK(6));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1004);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 1004);
 
 	/* A stalled head keeps the jump for its first vblank after the stall. */
 	fault(f, "frame-stall=0");
 	fault(f, "frame-jump=0:10");
-	run_to(f, VBLANK(7));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1004);
+	fx_run_to(f, VBLANK(7));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1004);
 	fault(f, "irq-stop");
 	fg_engine_fault_clear(f->e);	/* clears the jump as well */
-	run_to(f, VBLANK(8));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1005);
+	fx_run_to(f, VBLANK(8));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 1005);
 }
 
 /* age-behind: VBLANK_AGE MS more, status page VBLANK time MS earlier. */
@@ -454,34 +382,34 @@ static void test_age_behind(void **state)
 	struct fx *f = *state;
 
 	head0_on(f, true);
-	run_to(f, VBLANK(2));
+	fx_run_to(f, VBLANK(2));
 	fault(f, "age-behind=0:250");
 	assert_string_equal(list(f), "age-behind=0:250\n");
 	f->now = VBLANK(2) + 1234;
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 1234 + 250000000u);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 1234 + 250000000u);
 	/* The status page at once, and at every vblank. */
 	assert_int_equal(st_vblank(f, 0), VBLANK(2) - 250000000ull);
-	run_to(f, VBLANK(3));
+	fx_run_to(f, VBLANK(3));
 	assert_int_equal(st_vblank(f, 0), VBLANK(3) - 250000000ull);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 3);
 	/* Saturates like the truth does. */
 	fault(f, "age-behind=0:5000");
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 0xfffffffeu);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 0xfffffffeu);
 	/* Never before the clock's origin: 1 ns (0 would mean "no vblank"). */
 	fault(f, "age-behind=0:4294967295");
-	run_to(f, VBLANK(4));
+	fx_run_to(f, VBLANK(4));
 	assert_int_equal(st_vblank(f, 0), 1);
 	/* A head that is off still reads "no vblank". */
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_VBLANK_AGE), 0xffffffffu);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_VBLANK_AGE), 0xffffffffu);
 	fault(f, "age-behind=1:10");
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_VBLANK_AGE), 0xffffffffu);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_VBLANK_AGE), 0xffffffffu);
 	assert_int_equal(st_vblank(f, 1), 0);
 
 	fg_engine_fault_clear(f->e);
 	assert_int_equal(st_vblank(f, 0), VBLANK(4));
 	f->now = VBLANK(4) + 10;
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 10);
-	run_to(f, VBLANK(5));
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_VBLANK_AGE), 10);
+	fx_run_to(f, VBLANK(5));
 	assert_int_equal(st_vblank(f, 0), VBLANK(5));
 }
 
@@ -496,37 +424,37 @@ static void test_identity_lies(void **state)
 	assert_non_null(strstr(err, "when the device starts"));
 	assert_int_equal(fg_engine_fault(f->e, "vram-mb=1", false, err, sizeof(err)), -EPERM);
 	assert_int_equal(fg_engine_fault(f->e, "edid-size=1", false, err, sizeof(err)), -EPERM);
-	assert_int_equal(rd(f, FAKEGPU_REG_NUM_HEADS), 2);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_NUM_HEADS), 2);
 	assert_string_equal(list(f), "");
 
 	assert_int_equal(fg_engine_fault(f->e, "heads=7", true, err, sizeof(err)), 0);
 	assert_int_equal(fg_engine_fault(f->e, "vram-mb=4294967295", true, err, sizeof(err)), 0);
 	assert_int_equal(fg_engine_fault(f->e, "edid-size=1000", true, err, sizeof(err)), 0);
 	assert_string_equal(list(f), "heads=7\nvram-mb=4294967295\nedid-size=1000\n");
-	assert_int_equal(rd(f, FAKEGPU_REG_NUM_HEADS), 7);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_NUM_HEADS), 7);
 	assert_int_equal(fg_engine_peek(f->e, FAKEGPU_REG_NUM_HEADS), 7);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_LO), 0xfff00000u);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0xfffffu);
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_EDID_SIZE), 1000);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_EDID_SIZE), 1000);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_LO), 0xfff00000u);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0xfffffu);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_EDID_SIZE), 1000);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_EDID_SIZE), 1000);
 	/* What the device really is does not change. */
 	assert_int_equal(fg_engine_heads(f->e), 2);
-	assert_int_equal(fg_engine_vram_size(f->e), VRAM_SIZE);
-	assert_int_equal(rd(f, HB(2) + FAKEGPU_HEAD_FRAME), 0);	/* no head 2 */
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_EDID_WINDOW + 128), 0);
+	assert_int_equal(fg_engine_vram_size(f->e), FX_VRAM_SIZE);
+	assert_int_equal(fx_rd(f, HB(2) + FAKEGPU_HEAD_FRAME), 0);	/* no head 2 */
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_EDID_WINDOW + 128), 0);
 	/* Disconnected: no EDID, whatever the lie. */
 	fg_engine_set_connected(f->e, 1, false);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_EDID_SIZE), 0);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_EDID_SIZE), 0);
 	/* A device reset and a fault clear keep them. */
 	fg_engine_reset(f->e);
 	fg_engine_fault_clear(f->e);
-	assert_int_equal(rd(f, FAKEGPU_REG_NUM_HEADS), 7);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_LO), 0xfff00000u);
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_EDID_SIZE), 1000);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_NUM_HEADS), 7);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_LO), 0xfff00000u);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_EDID_SIZE), 1000);
 	/* Zero is a lie like any other. */
 	assert_int_equal(fg_engine_fault(f->e, "vram-mb=0", true, err, sizeof(err)), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_LO), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_LO), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_VRAM_SIZE_HI), 0);
 }
 
 /* irq-stop: status bits still set, nothing signalled, the INTx line down. */
@@ -535,9 +463,9 @@ static void test_irq_stop(void **state)
 	struct fx *f = *state;
 
 	head0_on(f, false);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
 	f->irqs = 0;
-	run_to(f, VBLANK(1));
+	fx_run_to(f, VBLANK(1));
 	assert_int_equal(f->irqs, 1);
 	assert_true(fg_engine_irq_pending(f->e));
 	fault(f, "irq-stop");
@@ -545,26 +473,26 @@ static void test_irq_stop(void **state)
 	assert_false(fg_engine_irq_pending(f->e));
 	f->irqs = 0;
 	for (unsigned int n = 2; n <= 6; n++)
-		run_to(f, VBLANK(n));
+		fx_run_to(f, VBLANK(n));
 	fg_engine_set_connected(f->e, 0, false);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);	/* re-enabling a pending bit */
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);	/* re-enabling a pending bit */
 	assert_int_equal(f->irqs, 0);
 	assert_false(fg_engine_irq_pending(f->e));
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS),
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS),
 			 FAKEGPU_IRQ_VBLANK(0) | FAKEGPU_IRQ_HOTPLUG(0));
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 6);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_FRAME), 6);
 	/* Shared pages: no edge either, the status page still counts. */
-	wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
-	run_to(f, VBLANK(7));
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
+	fx_run_to(f, VBLANK(7));
 	assert_int_equal(f->irqs, 0);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 7);
-	wr(f, FAKEGPU_REG_SHM_CTRL, 0);
-	run_to(f, VBLANK(8));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 7);
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, 0);
+	fx_run_to(f, VBLANK(8));
 	/* Cleared with an enabled bit pending: signalled at once. */
 	fg_engine_fault_clear(f->e);
 	assert_int_equal(f->irqs, 1);
 	assert_true(fg_engine_irq_pending(f->e));
-	run_to(f, VBLANK(9));
+	fx_run_to(f, VBLANK(9));
 	assert_int_equal(f->irqs, 2);
 }
 
@@ -576,18 +504,18 @@ static void test_no_latch(void **state)
 
 	memset(f->vram + FB_B, 0x22, 64 * 32 * 4);
 	head0_on(f, true);
-	run_to(f, VBLANK(1));
+	fx_run_to(f, VBLANK(1));
 	fault(f, "no-latch=0");
 	assert_string_equal(list(f), "no-latch=0\n");
 	/* The register path. */
-	wr(f, PB(0) + FAKEGPU_PLANE_OFFSET_LO, FB_B);
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	fx_wr(f, PB(0) + FAKEGPU_PLANE_OFFSET_LO, FB_B);
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
 	for (unsigned int n = 2; n <= 6; n++) {
-		run_to(f, VBLANK(n));
-		assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_COMMIT), 1);
-		assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_STATUS),
+		fx_run_to(f, VBLANK(n));
+		assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_COMMIT), 1);
+		assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_STATUS),
 				 FAKEGPU_HEAD_STATUS_PENDING | FAKEGPU_HEAD_STATUS_ACTIVE);
-		assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_STATUS),
+		assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS),
 				 FAKEGPU_HEAD_STATUS_PENDING | FAKEGPU_HEAD_STATUS_ACTIVE);
 	}
 	assert_int_equal(fg_engine_screenshot(f->e, 0, &px, &w, &h), 0);
@@ -596,25 +524,25 @@ static void test_no_latch(void **state)
 	/* The commit page: taken (it replaces the pending one), never latched. */
 	cm_record(f, 0, 7, FB_B);
 	for (unsigned int n = 7; n <= 10; n++) {
-		run_to(f, VBLANK(n));
-		assert_int_not_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 7);
-		assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_COMMIT), 1);
+		fx_run_to(f, VBLANK(n));
+		assert_int_not_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 7);
+		assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_COMMIT), 1);
 	}
 	/* A doorbell neither. */
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
-	run_to(f, VBLANK(11));
-	assert_int_not_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 7);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 11);	/* vblanks go on */
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
+	fx_run_to(f, VBLANK(11));
+	assert_int_not_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 7);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 11);	/* vblanks go on */
 	/* Head 1 is not held. */
 	head_regs(f, 1, FB_A);
-	wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 0);
+	fx_wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 0);
 
 	/* Cleared: the pending commit latches at the next vblank. */
 	fg_engine_fault_clear(f->e);
-	run_to(f, VBLANK(12));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 7);
-	assert_int_equal(rd(f, HB(0) + FAKEGPU_HEAD_COMMIT), 0);
+	fx_run_to(f, VBLANK(12));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 7);
+	assert_int_equal(fx_rd(f, HB(0) + FAKEGPU_HEAD_COMMIT), 0);
 	assert_int_equal(fg_engine_screenshot(f->e, 0, &px, &w, &h), 0);
 	assert_int_equal(px[0], 0x222222);
 	free(px);
@@ -627,18 +555,18 @@ static void test_no_latch_head_off(void **state)
 
 	fault(f, "no-latch=1");
 	head_regs(f, 1, FB_A);
-	wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 1);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_PENDING);
+	fx_wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 1);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_PENDING);
 	assert_int_equal(fg_engine_next_deadline(f->e), UINT64_MAX);
 	fg_engine_reset(f->e);		/* a reset drops the commit, not the fault */
 	assert_string_equal(list(f), "no-latch=1\n");
 	head_regs(f, 1, FB_A);
-	wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 1);
+	fx_wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 1);
 	fg_engine_fault_clear(f->e);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 0);
-	assert_int_equal(rd(f, HB(1) + FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_COMMIT), 0);
+	assert_int_equal(fx_rd(f, HB(1) + FAKEGPU_HEAD_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
 }
 
 /* exit-on-commit: the Nth commit received from the fault on, any path. */
@@ -647,19 +575,19 @@ static void test_exit_on_commit(void **state)
 	struct fx *f = *state;
 
 	head0_on(f, true);		/* one commit before the fault: not counted */
-	run_to(f, VBLANK(1));
+	fx_run_to(f, VBLANK(1));
 	fault(f, "exit-on-commit=3");
 	assert_string_equal(list(f), "exit-on-commit=3 (0 received)\n");
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, 0);		/* not a commit */
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, 3);		/* refused: not one */
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, 0);		/* not a commit */
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, 3);		/* refused: not one */
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
 	assert_string_equal(list(f), "exit-on-commit=3 (1 received)\n");
 	cm_record(f, 0, 5, FB_A);
-	run_to(f, VBLANK(2));				/* the record, taken */
-	run_to(f, VBLANK(3));				/* nothing new */
+	fx_run_to(f, VBLANK(2));				/* the record, taken */
+	fx_run_to(f, VBLANK(3));				/* nothing new */
 	assert_int_equal(f->exits, 0);
 	assert_string_equal(list(f), "exit-on-commit=3 (2 received)\n");
-	wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* any head */
+	fx_wr(f, HB(1) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* any head */
 	assert_int_equal(f->exits, 1);
 	assert_non_null(strstr(f->why, "exit-on-commit=3"));
 	assert_non_null(strstr(f->why, "head 1"));
@@ -667,10 +595,10 @@ static void test_exit_on_commit(void **state)
 	fault(f, "exit-on-commit=1");
 	assert_string_equal(list(f), "exit-on-commit=1 (0 received)\n");
 	cm_record(f, 0, 6, FB_A);
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);	/* doorbell */
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);	/* doorbell */
 	assert_int_equal(f->exits, 2);
 	fg_engine_fault_clear(f->e);
-	wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	fx_wr(f, HB(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
 	assert_int_equal(f->exits, 2);
 }
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine_fx.h"
 #include "fakegpu_abi.h"
 
 #define VRAM_SIZE	(16u << 20)
@@ -22,75 +23,16 @@
 /* Vblank n of a 60 Hz head started at T0 (the engine's exact rule). */
 #define VBLANK(n)	(T0 + (uint64_t)(n) * 1000000000000ull / HZ60)
 
-struct fx {
-	struct fg_engine *e;
-	uint8_t *vram, *shm;
-	uint64_t now;
-	int irqs;
-};
-
-static void on_irq(void *opaque)
-{
-	((struct fx *)opaque)->irqs++;
-}
-
-static uint64_t fake_clock(void *opaque)
-{
-	return ((struct fx *)opaque)->now;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct fg_engine_config cfg = { .heads = 2, .vram_size = VRAM_SIZE };
-
-	assert_non_null(f);
-	f->vram = calloc(1, VRAM_SIZE);
-	f->shm = calloc(1, FAKEGPU_SHM_SIZE);
-	assert_non_null(f->vram);
-	assert_non_null(f->shm);
-	cfg.vram = f->vram;
-	cfg.shm = f->shm;
-	cfg.clock_ns = fake_clock;
-	cfg.clock_opaque = f;
-	f->now = T0;
-	f->e = fg_engine_new(&cfg, on_irq, f);
-	assert_non_null(f->e);
-	*state = f;
+	*state = fx_new(FX_SHM | FX_CLOCK, T0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	fg_engine_free(f->e);
-	free(f->vram);
-	free(f->shm);
-	free(f);
+	fx_free(*state);
 	return 0;
-}
-
-static uint32_t rd(struct fx *f, uint32_t off) { return fg_engine_read(f->e, off); }
-static void wr(struct fx *f, uint32_t off, uint32_t v) { fg_engine_write(f->e, off, v); }
-
-static uint32_t shm32(struct fx *f, uint32_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, f->shm + off, 4);
-	return v;
-}
-
-static void shm_put(struct fx *f, uint32_t off, uint32_t v)
-{
-	memcpy(f->shm + off, &v, 4);
-}
-
-/* Status page field @off of head @h. */
-static uint32_t st(struct fx *f, unsigned int h, uint32_t off)
-{
-	return shm32(f, FAKEGPU_SHM_STATUS + FAKEGPU_SHM_ST_HEAD(h) + off);
 }
 
 static uint32_t cm_base(unsigned int h)
@@ -100,21 +42,21 @@ static uint32_t cm_base(unsigned int h)
 
 static void cm_head(struct fx *f, unsigned int h, uint32_t reg, uint32_t v)
 {
-	shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_REGS + reg, v);
+	fx_shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_REGS + reg, v);
 }
 
 static void cm_plane(struct fx *f, unsigned int h, unsigned int p, uint32_t reg, uint32_t v)
 {
-	shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_PLANE(p) + reg, v);
+	fx_shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_PLANE(p) + reg, v);
 }
 
 /* A whole record as the driver writes it: SEQ odd, registers, COMMIT, SEQ even. */
 static void cm_record(struct fx *f, unsigned int h, uint32_t commit, uint32_t flags,
 		      uint64_t fb_offset, bool leave_open)
 {
-	uint32_t seq = shm32(f, cm_base(h) + FAKEGPU_SHM_CM_SEQ);
+	uint32_t seq = fx_shm32(f, cm_base(h) + FAKEGPU_SHM_CM_SEQ);
 
-	shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_SEQ, seq + 1);
+	fx_shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_SEQ, seq + 1);
 	cm_head(f, h, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
 	cm_head(f, h, FAKEGPU_HEAD_WIDTH, 64);
 	cm_head(f, h, FAKEGPU_HEAD_HEIGHT, 32);
@@ -131,16 +73,10 @@ static void cm_record(struct fx *f, unsigned int h, uint32_t commit, uint32_t fl
 		cm_plane(f, h, p, FAKEGPU_PLANE_ALPHA, 0xffff);
 		cm_plane(f, h, p, FAKEGPU_PLANE_ZPOS, p);
 	}
-	shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_FLAGS, flags);
-	shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_COMMIT, commit);
+	fx_shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_FLAGS, flags);
+	fx_shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_COMMIT, commit);
 	if (!leave_open)
-		shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_SEQ, seq + 2);
-}
-
-static void run_to(struct fx *f, uint64_t t)
-{
-	f->now = t;
-	fg_engine_run(f->e, t);
+		fx_shm_put(f, cm_base(h) + FAKEGPU_SHM_CM_SEQ, seq + 2);
 }
 
 /* The head's scanout offset as the engine shows it: the first pixel. */
@@ -169,9 +105,9 @@ static void fill_buffers(struct fx *f)
 
 static void enable(struct fx *f)
 {
-	wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
-	assert_int_equal(rd(f, FAKEGPU_REG_SHM_CTRL), FAKEGPU_SHM_CTRL_ENABLE);
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, FAKEGPU_SHM_CTRL_ENABLE);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_SHM_CTRL), FAKEGPU_SHM_CTRL_ENABLE);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
 }
 
 /* Head 0 on, showing FB_A, through a doorbelled record; first vblank run. */
@@ -180,11 +116,11 @@ static void head_on(struct fx *f)
 	fill_buffers(f);
 	enable(f);
 	cm_record(f, 0, 1, FAKEGPU_SHM_CM_FLAG_DOORBELL, FB_A, false);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
-	run_to(f, T0);		/* timing origin */
-	run_to(f, VBLANK(1));
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
+	fx_run_to(f, T0);		/* timing origin */
+	fx_run_to(f, VBLANK(1));
 }
 
 /*
@@ -200,38 +136,41 @@ static void test_late_vblank_commit_time(void **state)
 	head_on(f);
 	/* Written 1 ms after vblank 2; the engine runs vblank 2 3 ms late. */
 	cm_record(f, 0, 2, 0, FB_B, true);
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, (uint32_t)((VBLANK(2) + 1000000) / 1000));
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ, shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
-	run_to(f, VBLANK(2) + 3000000);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, (uint32_t)((VBLANK(2) + 1000000) / 1000));
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ,
+		   fx_shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	fx_run_to(f, VBLANK(2) + 3000000);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
 	assert_int_equal(shown(f, 0), 0x111111);
-	run_to(f, VBLANK(3));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
+	fx_run_to(f, VBLANK(3));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
 	assert_int_equal(shown(f, 0), 0x222222);
 
 	/* Written 1 µs before vblank 4, taken at vblank 4 even if run late. */
 	cm_record(f, 0, 3, 0, FB_A, true);
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, (uint32_t)((VBLANK(4) - 1000) / 1000));
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ, shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
-	run_to(f, VBLANK(4) + 5000000);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 3);
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, (uint32_t)((VBLANK(4) - 1000) / 1000));
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ,
+		   fx_shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	fx_run_to(f, VBLANK(4) + 5000000);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 3);
 	assert_int_equal(shown(f, 0), 0x111111);
 
 	/* TIME 0: unknown, taken at the next vblank run (ABI 1.4 drivers). */
 	cm_record(f, 0, 4, 0, FB_B, false);
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, 0);
-	run_to(f, VBLANK(5) + 5000000);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 4);
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME, 0);
+	fx_run_to(f, VBLANK(5) + 5000000);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 4);
 
 	/* The µs clock wraps every 2^32 µs: compared modulo, not as numbers. */
 	f->now = VBLANK(6);
 	cm_record(f, 0, 5, 0, FB_A, true);
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME,
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_TIME,
 		(uint32_t)(VBLANK(6) / 1000) + 0x80000000u + 1000);	/* far past */
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ, shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
-	run_to(f, VBLANK(6) + 1000000);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 5);
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ,
+		   fx_shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	fx_run_to(f, VBLANK(6) + 1000000);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 5);
 }
 
 /*
@@ -247,35 +186,37 @@ static void test_late_vblank_register_commit(void **state)
 	uint32_t hb = FAKEGPU_HEAD_BASE(0);
 
 	fill_buffers(f);
-	wr(f, pb + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
-	wr(f, pb + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
-	wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_A);
-	wr(f, pb + FAKEGPU_PLANE_PITCH, 64 * 4);
-	wr(f, pb + FAKEGPU_PLANE_SRC_W, 64);
-	wr(f, pb + FAKEGPU_PLANE_SRC_H, 32);
-	wr(f, hb + FAKEGPU_HEAD_WIDTH, 64);
-	wr(f, hb + FAKEGPU_HEAD_HEIGHT, 32);
-	wr(f, hb + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
-	wr(f, hb + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
-	wr(f, hb + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* head off: at once */
-	run_to(f, T0);
-	run_to(f, VBLANK(1));
+	fx_wr(f, pb + FAKEGPU_PLANE_CTRL, FAKEGPU_PLANE_CTRL_ENABLE);
+	fx_wr(f, pb + FAKEGPU_PLANE_FORMAT, FAKEGPU_FMT_XRGB8888);
+	fx_wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_A);
+	fx_wr(f, pb + FAKEGPU_PLANE_PITCH, 64 * 4);
+	fx_wr(f, pb + FAKEGPU_PLANE_SRC_W, 64);
+	fx_wr(f, pb + FAKEGPU_PLANE_SRC_H, 32);
+	fx_wr(f, hb + FAKEGPU_HEAD_WIDTH, 64);
+	fx_wr(f, hb + FAKEGPU_HEAD_HEIGHT, 32);
+	fx_wr(f, hb + FAKEGPU_HEAD_REFRESH_MHZ, HZ60);
+	fx_wr(f, hb + FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE);
+	fx_wr(f, hb + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);	/* head off: at once */
+	fx_run_to(f, T0);
+	fx_run_to(f, VBLANK(1));
 	assert_int_equal(shown(f, 0), 0x111111);
 	f->now = VBLANK(2) + 1000000;		/* 1 ms after vblank 2 */
-	wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_B);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
-	run_to(f, VBLANK(2) + 3000000);		/* vblank 2, run 3 ms late */
-	assert_int_equal(rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_FRAME), 2);
-	assert_true(rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING);
+	fx_wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_B);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	fx_run_to(f, VBLANK(2) + 3000000);		/* vblank 2, run 3 ms late */
+	assert_int_equal(fx_rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_FRAME), 2);
+	assert_true(fx_rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) &
+		    FAKEGPU_HEAD_STATUS_PENDING);
 	assert_int_equal(shown(f, 0), 0x111111);
-	run_to(f, VBLANK(3));
-	assert_false(rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) & FAKEGPU_HEAD_STATUS_PENDING);
+	fx_run_to(f, VBLANK(3));
+	assert_false(fx_rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_STATUS) &
+		     FAKEGPU_HEAD_STATUS_PENDING);
 	assert_int_equal(shown(f, 0), 0x222222);
 	/* Written before vblank 4, run late: taken at 4. */
 	f->now = VBLANK(4) - 1000;
-	wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_A);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
-	run_to(f, VBLANK(4) + 5000000);
+	fx_wr(f, pb + FAKEGPU_PLANE_OFFSET_LO, FB_A);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_REGS);
+	fx_run_to(f, VBLANK(4) + 5000000);
 	assert_int_equal(shown(f, 0), 0x111111);
 }
 
@@ -283,27 +224,27 @@ static void test_caps_and_enable(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010005);
-	assert_true(rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_SHM);
-	assert_int_equal(rd(f, FAKEGPU_REG_SHM_CTRL), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ABI_VERSION), 0x00010005);
+	assert_true(fx_rd(f, FAKEGPU_REG_CAPS) & FAKEGPU_CAP_SHM);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_SHM_CTRL), 0);
 	/* Nothing is written to the page before the driver asks. */
-	assert_int_equal(shm32(f, FAKEGPU_SHM_ST_LAYOUT), 0);
-	wr(f, FAKEGPU_REG_SHM_CTRL, 2);		/* reserved bit */
-	assert_int_equal(rd(f, FAKEGPU_REG_SHM_CTRL), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 1);
+	assert_int_equal(fx_shm32(f, FAKEGPU_SHM_ST_LAYOUT), 0);
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, 2);		/* reserved bit */
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_SHM_CTRL), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 1);
 	enable(f);
-	assert_int_equal(shm32(f, FAKEGPU_SHM_ST_LAYOUT), FAKEGPU_SHM_LAYOUT);
+	assert_int_equal(fx_shm32(f, FAKEGPU_SHM_ST_LAYOUT), FAKEGPU_SHM_LAYOUT);
 	for (unsigned int h = 0; h < 2; h++) {
-		assert_int_equal(st(f, h, FAKEGPU_SHM_ST_SEQ) % 2, 0);
-		assert_int_not_equal(st(f, h, FAKEGPU_SHM_ST_SEQ), 0);
-		assert_int_equal(st(f, h, FAKEGPU_SHM_ST_CONNECTOR), FAKEGPU_CONN_CONNECTED);
+		assert_int_equal(fx_st(f, h, FAKEGPU_SHM_ST_SEQ) % 2, 0);
+		assert_int_not_equal(fx_st(f, h, FAKEGPU_SHM_ST_SEQ), 0);
+		assert_int_equal(fx_st(f, h, FAKEGPU_SHM_ST_CONNECTOR), FAKEGPU_CONN_CONNECTED);
 	}
 	/* A COMMIT with both sources, or SHM while the pages are off: refused. */
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, 3);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 2);
-	wr(f, FAKEGPU_REG_SHM_CTRL, 0);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
-	assert_int_equal(rd(f, FAKEGPU_REG_ERROR_COUNT), 3);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, 3);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 2);
+	fx_wr(f, FAKEGPU_REG_SHM_CTRL, 0);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_ERROR_COUNT), 3);
 }
 
 static void test_no_shm_no_cap(void **state)
@@ -330,10 +271,10 @@ static void test_clock(void **state)
 	struct fx *f = *state;
 
 	f->now = 0x123456789abcdefull;
-	assert_int_equal(rd(f, FAKEGPU_REG_CLOCK_LO), 0x89abcdef);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_CLOCK_LO), 0x89abcdef);
 	f->now = 0x200000000ull;
 	/* HI belongs to the LO read, not to now. */
-	assert_int_equal(rd(f, FAKEGPU_REG_CLOCK_HI), 0x01234567);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_CLOCK_HI), 0x01234567);
 }
 
 /* A flip on a running head: memory writes only, latched at the vblank. */
@@ -344,31 +285,31 @@ static void test_flip_through_page(void **state)
 
 	head_on(f);
 	assert_int_equal(shown(f, 0), 0x111111);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 1);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_VBLANK_LO), (uint32_t)VBLANK(1));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_VBLANK_HI), (uint32_t)(VBLANK(1) >> 32));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 1);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_VBLANK_LO), (uint32_t)VBLANK(1));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_VBLANK_HI), (uint32_t)(VBLANK(1) >> 32));
 	/* Events go to the page; IRQ_STATUS stays clear (nobody would clear it). */
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), 0);
 	assert_false(fg_engine_irq_pending(f->e));
 
 	cm_record(f, 0, 2, 0, FB_B, false);
-	run_to(f, VBLANK(1) + 1000);		/* no vblank yet: nothing taken */
+	fx_run_to(f, VBLANK(1) + 1000);		/* no vblank yet: nothing taken */
 	assert_int_equal(shown(f, 0), 0x111111);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
 	irqs = f->irqs;
-	run_to(f, VBLANK(2));
+	fx_run_to(f, VBLANK(2));
 	assert_int_equal(shown(f, 0), 0x222222);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_VBLANK_LO), (uint32_t)VBLANK(2));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_VBLANK_LO), (uint32_t)VBLANK(2));
 	assert_int_equal(f->irqs, irqs + 1);
 	/* Same number again: not a new commit. */
 	cm_record(f, 0, 2, 0, FB_A, false);
-	run_to(f, VBLANK(3));
+	fx_run_to(f, VBLANK(3));
 	assert_int_equal(shown(f, 0), 0x222222);
 	/* Head registers of the other head untouched by head 0's records. */
-	assert_int_equal(st(f, 1, FAKEGPU_SHM_ST_STATUS), 0);
+	assert_int_equal(fx_st(f, 1, FAKEGPU_SHM_ST_STATUS), 0);
 }
 
 /* A record caught mid-write waits for the next vblank. */
@@ -378,14 +319,14 @@ static void test_record_being_written(void **state)
 
 	head_on(f);
 	cm_record(f, 0, 2, 0, FB_B, true);	/* SEQ left odd */
-	run_to(f, VBLANK(2));
+	fx_run_to(f, VBLANK(2));
 	assert_int_equal(shown(f, 0), 0x111111);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
-	shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ,
-		shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
-	run_to(f, VBLANK(3));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 1);
+	fx_shm_put(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ,
+		fx_shm32(f, cm_base(0) + FAKEGPU_SHM_CM_SEQ) + 1);
+	fx_run_to(f, VBLANK(3));
 	assert_int_equal(shown(f, 0), 0x222222);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
 }
 
 /* DOORBELL: taken by the COMMIT write only, then latched at the vblank. */
@@ -395,15 +336,15 @@ static void test_doorbell_record(void **state)
 
 	head_on(f);
 	cm_record(f, 0, 2, FAKEGPU_SHM_CM_FLAG_DOORBELL, FB_B, false);
-	run_to(f, VBLANK(2));
+	fx_run_to(f, VBLANK(2));
 	assert_int_equal(shown(f, 0), 0x111111);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_STATUS),
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS),
 			 FAKEGPU_HEAD_STATUS_ACTIVE | FAKEGPU_HEAD_STATUS_PENDING);
-	run_to(f, VBLANK(3));
+	fx_run_to(f, VBLANK(3));
 	assert_int_equal(shown(f, 0), 0x222222);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS), FAKEGPU_HEAD_STATUS_ACTIVE);
 }
 
 /* The guest owns the commit page: values are validated like register writes. */
@@ -414,18 +355,18 @@ static void test_bad_record_refused(void **state)
 	head_on(f);
 	cm_record(f, 0, 2, 0, FB_B, false);
 	cm_plane(f, 0, 0, FAKEGPU_PLANE_BLEND, 7);		/* reserved value */
-	run_to(f, VBLANK(2));
+	fx_run_to(f, VBLANK(2));
 	assert_int_equal(shown(f, 0), 0x111111);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_REFUSED), 1);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_ERROR_CODE), FAKEGPU_ERR_RESERVED);
-	assert_true(st(f, 0, FAKEGPU_SHM_ST_STATUS) & FAKEGPU_HEAD_STATUS_ERROR);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_REFUSED), 1);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_ERROR_CODE), FAKEGPU_ERR_RESERVED);
+	assert_true(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS) & FAKEGPU_HEAD_STATUS_ERROR);
 	/* A buffer outside VRAM: the usual latch-time check. */
 	cm_plane(f, 0, 0, FAKEGPU_PLANE_BLEND, 0);
 	cm_record(f, 0, 3, 0, VRAM_SIZE - 64, false);
-	run_to(f, VBLANK(3));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_REFUSED), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_ERROR_CODE), FAKEGPU_ERR_BOUNDS);
+	fx_run_to(f, VBLANK(3));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_REFUSED), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_ERROR_CODE), FAKEGPU_ERR_BOUNDS);
 	assert_int_equal(shown(f, 0), 0x111111);
 }
 
@@ -437,10 +378,10 @@ static void test_stale_record_ignored(void **state)
 	fill_buffers(f);
 	cm_record(f, 0, 41, 0, FB_A, false);
 	enable(f);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_LATCHED), 41);
-	run_to(f, T0);
-	run_to(f, VBLANK(5));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_STATUS), 0);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_LATCHED), 41);
+	fx_run_to(f, T0);
+	fx_run_to(f, VBLANK(5));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_STATUS), 0);
 }
 
 /* Hotplug, CRC and writeback reach the page; reset clears it. */
@@ -450,33 +391,33 @@ static void test_events_and_reset(void **state)
 
 	head_on(f);
 	assert_int_equal(fg_engine_set_connected(f->e, 1, false), 0);
-	assert_int_equal(st(f, 1, FAKEGPU_SHM_ST_HOTPLUG), 1);
-	assert_int_equal(st(f, 1, FAKEGPU_SHM_ST_CONNECTOR), 0);
+	assert_int_equal(fx_st(f, 1, FAKEGPU_SHM_ST_HOTPLUG), 1);
+	assert_int_equal(fx_st(f, 1, FAKEGPU_SHM_ST_CONNECTOR), 0);
 
 	/* CRC on through the page; writeback through the register shadows. */
 	cm_record(f, 0, 2, FAKEGPU_SHM_CM_FLAG_DOORBELL, FB_A, false);
 	cm_head(f, 0, FAKEGPU_HEAD_CTRL, FAKEGPU_HEAD_CTRL_ENABLE | FAKEGPU_HEAD_CTRL_CRC);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_OFFSET_LO, 0x100000);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_PITCH, 64 * 4);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_FORMAT, FAKEGPU_FMT_XRGB8888);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
-	wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
-	run_to(f, VBLANK(2));
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_WB_COUNT), 1);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_CRC_FRAME), 2);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_CRC),
-			 rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_CRC));
-	assert_int_not_equal(st(f, 0, FAKEGPU_SHM_ST_CRC), 0);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_OFFSET_LO, 0x100000);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_PITCH, 64 * 4);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_FORMAT, FAKEGPU_FMT_XRGB8888);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_WB_CTRL, FAKEGPU_WB_CTRL_ENABLE);
+	fx_wr(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, FAKEGPU_COMMIT_SHM);
+	fx_run_to(f, VBLANK(2));
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_WB_COUNT), 1);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_WB_STATUS), FAKEGPU_WB_STATUS_DONE);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_CRC_FRAME), 2);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_CRC),
+			 fx_rd(f, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_CRC));
+	assert_int_not_equal(fx_st(f, 0, FAKEGPU_SHM_ST_CRC), 0);
 
-	wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
-	assert_int_equal(rd(f, FAKEGPU_REG_SHM_CTRL), 0);
-	assert_int_equal(shm32(f, FAKEGPU_SHM_ST_LAYOUT), 0);
-	assert_int_equal(st(f, 0, FAKEGPU_SHM_ST_FRAME), 0);
+	fx_wr(f, FAKEGPU_REG_CTRL, FAKEGPU_CTRL_RESET);
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_SHM_CTRL), 0);
+	assert_int_equal(fx_shm32(f, FAKEGPU_SHM_ST_LAYOUT), 0);
+	assert_int_equal(fx_st(f, 0, FAKEGPU_SHM_ST_FRAME), 0);
 	/* Back to status bits once the pages are off. */
-	wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
+	fx_wr(f, FAKEGPU_REG_IRQ_MASK, FAKEGPU_IRQ_ALL);
 	assert_int_equal(fg_engine_set_connected(f->e, 1, true), 0);
-	assert_int_equal(rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1));
+	assert_int_equal(fx_rd(f, FAKEGPU_REG_IRQ_STATUS), FAKEGPU_IRQ_HOTPLUG(1));
 }
 
 int main(void)

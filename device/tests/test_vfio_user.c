@@ -2280,7 +2280,8 @@ static void test_fault_device(void **state)
 	assert_int_equal(size, 256u << 20);
 	munmap(vram, size);
 	assert_string_equal(ctl_text(d, "fault\n", buf, sizeof(buf)),
-			    "ok 4 faults\nheads=5\nvram-mb=8\nedid-size=300\nirq-bits=0x80000000\n");
+			    "ok 4 faults\nheads=5\nvram-mb=8\nedid-size=300\n"
+			    "irq-bits=0x80000000\n");
 	assert_string_equal(ctl_text(d, "fault edid-size=1\n", buf, sizeof(buf)),
 			    "error fault 'edid-size' can only be set when the device starts "
 			    "(fakegpu-device --fault edid-size=N), not at run time\n");
@@ -2304,7 +2305,8 @@ static void test_fault_device(void **state)
 								    NULL }), 0);
 		assert_true(file_has(out, "4 faults\n", 0));
 		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "heads=1", NULL }), 1);
-		assert_true(file_has(out, "fault 'heads' can only be set when the device starts", 0));
+		assert_true(file_has(out, "fault 'heads' can only be set when the device starts",
+				     0));
 		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "bogus", NULL }), 1);
 		assert_true(file_has(out, "unknown fault 'bogus'", 0));
 		assert_int_equal(run_ctl(d, out, (const char *[]){ "fault", "a", "b", NULL }), 2);
@@ -2431,7 +2433,8 @@ static void test_fault_exit_on_commit(void **state)
 	assert_int_equal(vfuc_write32(c, BAR0, FAKEGPU_HEAD_BASE(0) + FAKEGPU_HEAD_COMMIT, 1),
 			 -EPIPE);
 	assert_int_equal(dev_wait_exit(d), 3);
-	assert_true(log_has(d, "fakegpu-device: fault exit-on-commit=2: commit 2 (head 0), exiting", 0));
+	assert_true(log_has(d, "fakegpu-device: fault exit-on-commit=2: commit 2 (head 0), exiting",
+			    0));
 	assert_int_equal(access(pidfile, F_OK), -1);
 	vfuc_close(c);
 
