@@ -2,7 +2,7 @@
 /*
  * Control socket: a UNIX stream socket on which host tools (fakegpu-ctl, the
  * viewers, the tests) ask the device for its status, statistics, screenshots
- * and CRCs and plug/unplug monitors. The protocol is described in ctl.c and
+ * and CRCs, plug/unplug monitors and inject faults. The protocol is described in ctl.c and
  * in docs/device-abi.md ("Control socket").
  *
  * Single-threaded, like the engine, and never blocking: the device's event

@@ -83,8 +83,10 @@ int fg_engine_parse_modes(const char *s, struct fg_engine_mode *modes,
 
 /*
  * Called whenever the engine sets a bit in IRQ_STATUS that is enabled in
- * IRQ_MASK (also when IRQ_MASK is written to enable an already pending bit).
- * The PCI layer turns it into an MSI (eventfd write).
+ * IRQ_MASK (also when IRQ_MASK is written to enable an already pending bit;
+ * with the shared pages on, for each event whose bit is enabled), never
+ * while the irq-stop fault holds. The PCI layer turns it into an MSI
+ * (eventfd write).
  */
 typedef void (*fg_engine_irq_fn)(void *opaque);
 

@@ -125,15 +125,16 @@ static bool parse_u32(const char *s, const char *end, bool hex, uint32_t min, ui
 static int parse_head(const struct fault_desc *d, const char *s, const char *end,
 		      unsigned int heads, unsigned int *head, char *err, size_t errlen)
 {
+	int len = (int)(end - s > 32 ? 32 : end - s);	/* quoted at most */
 	uint32_t v;
 
 	if (!parse_u32(s, end, false, 0, UINT32_MAX, &v)) {
 		if (heads)
 			snprintf(err, errlen, "%s wants %s, HEAD a head number (0..%u), not '%.*s'",
-				 d->name, d->syntax, heads - 1, (int)(end - s > 32 ? 32 : end - s), s);
+				 d->name, d->syntax, heads - 1, len, s);
 		else
 			snprintf(err, errlen, "%s wants %s, HEAD a head number, not '%.*s'",
-				 d->name, d->syntax, (int)(end - s > 32 ? 32 : end - s), s);
+				 d->name, d->syntax, len, s);
 		return -1;
 	}
 	if (heads && v >= heads) {

@@ -68,7 +68,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fakegpu-device --socket PATH [--profile NAME] [--vram MB] [--heads N]\n"
 		"                      [--ctl PATH] [--pidfile FILE] [--verbose]\n"
-		"                      [--socket-mode MODE] [--socket-group GROUP] [--fault SPEC]...\n"
+		"                      [--socket-mode MODE] [--socket-group GROUP]\n"
+		"                      [--fault SPEC]...\n"
 		"  --socket PATH   vfio-user socket QEMU connects to (vfio-user-pci socket=)\n"
 		"  --profile NAME  PCI identity: %s (default t4-1b)\n"
 		"  --vram MB       VRAM (BAR2) size, a power of two from %u to %u MiB\n"
@@ -80,7 +81,7 @@ static void usage(FILE *out)
 		"                  only this uid and root may connect); a mode that grants\n"
 		"                  group or other access admits other uids\n"
 		"  --socket-group GROUP  group of both sockets (with --socket-mode 0660)\n"
-		"  --fault SPEC    inject a fault (repeatable; also at run time: fakegpu-ctl fault):\n"
+		"  --fault SPEC    inject a fault (repeatable; at run time: fakegpu-ctl fault):\n"
 		"%s",
 		fg_pci_profile_names(), FAKEGPU_VRAM_MIN >> 20, FAKEGPU_VRAM_MAX_MB,
 		FAKEGPU_MAX_HEADS, fg_fault_usage);
