@@ -35,6 +35,7 @@ struct pipe_stats {
 	uint64_t missed;	/* vblanks skipped between consecutive events */
 	uint64_t late;		/* of those, skipped by a commit issued too late */
 	unsigned int stalled;	/* events whose sequence did not advance */
+	unsigned int ts_bad;	/* events failing --max-ts-age */
 	unsigned int intervals;
 	double min_ms, max_ms, sum_ms;
 	int have_last;
@@ -72,6 +73,7 @@ struct options {
 	long max_missed;	/* -1 = unlimited */
 	long max_missed_in_time;	/* same, not counting late commits */
 	unsigned int event_timeout_ms;
+	long max_ts_age_ms;	/* -1 = no timestamp check */
 };
 
 struct ctx {
@@ -121,6 +123,9 @@ static void usage(FILE *f)
 "  --max-missed-in-time N  the same, not counting late commits: a vblank\n"
 "                       missed by a commit that was in time is the display's\n"
 "                       fault (default: report only)\n"
+"  --max-ts-age MS      fail if a flip event's timestamp is later than the\n"
+"                       event's arrival, more than MS ms before it, or\n"
+"                       earlier than the previous event's (default: no check)\n"
 "  --once               show frame 0 of the pattern and exit without flipping\n"
 "  --hold SECONDS       with --once: keep the frame on screen this long\n"
 "                       (default 0)\n"
@@ -167,7 +172,7 @@ static int parse_mode(const char *s, struct options *o)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_DEVICE = 256, O_CONNECTOR, O_ALL, O_MODE, O_FORMAT, O_PATTERN,
-	       O_FRAMES, O_ETIMEOUT, O_MAXMISSED, O_MAXMISSEDIT, O_ONCE, O_HOLD, O_HOLDFILE,
+	       O_FRAMES, O_ETIMEOUT, O_MAXMISSED, O_MAXMISSEDIT, O_MAXTSAGE, O_ONCE, O_HOLD, O_HOLDFILE,
 	       O_HOLDTIMEOUT, O_HELP };
 	static const struct option lo[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
@@ -180,6 +185,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "event-timeout", required_argument, NULL, O_ETIMEOUT },
 		{ "max-missed", required_argument, NULL, O_MAXMISSED },
 		{ "max-missed-in-time", required_argument, NULL, O_MAXMISSEDIT },
+		{ "max-ts-age", required_argument, NULL, O_MAXTSAGE },
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "hold-file", required_argument, NULL, O_HOLDFILE },
@@ -193,6 +199,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	*o = (struct options){
 		.format = DRM_FORMAT_XRGB8888, .pattern = -1, .frames = 120,
 		.hold_timeout = 60, .max_missed = -1, .max_missed_in_time = -1, .event_timeout_ms = 1000,
+		.max_ts_age_ms = -1,
 	};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -251,6 +258,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_uint("--max-missed-in-time", optarg, LONG_MAX, &v))
 				return -1;
 			o->max_missed_in_time = (long)v;
+			break;
+		case O_MAXTSAGE:
+			if (parse_uint("--max-ts-age", optarg, 3600 * 1000, &v))
+				return -1;
+			o->max_ts_age_ms = (long)v;
 			break;
 		case O_ONCE:
 			o->once = 1;
@@ -634,6 +646,30 @@ static int commit(struct ctx *c, int bufidx, int modeset, const char *what)
 
 static struct ctx *event_ctx;	/* drmHandleEvent's callback has no context pointer */
 
+/*
+ * --max-ts-age: an event's timestamp (CLOCK_MONOTONIC, the vblank the flip
+ * landed on) cannot be after the event was read, should not be long
+ * before it, and cannot go back.
+ */
+static void check_ts(struct ctx *c, struct pipe *p, double ts)
+{
+	struct pipe_stats *s = &p->st;
+	double arrived = now_ms(), t = ts * 1000.0;
+	const char *what = NULL;
+
+	if (t > arrived)
+		what = "after the event arrived";
+	else if (arrived - t > (double)c->opt.max_ts_age_ms)
+		what = "older than --max-ts-age";
+	else if (s->have_last && ts < s->last_ts)
+		what = "earlier than the previous event's";
+	if (!what)
+		return;
+	if (s->ts_bad++ < 5)
+		fprintf(stderr, PROG ": crtc %u event %u: timestamp %.3f ms %s (arrived %.3f ms, previous %.3f ms)\n",
+			p->crtc_id, s->events, t, what, arrived, s->have_last ? s->last_ts * 1000.0 : 0.0);
+}
+
 static void on_flip(int fd, unsigned int seq, unsigned int sec, unsigned int usec,
 		    unsigned int crtc_id, void *data)
 {
@@ -649,6 +685,8 @@ static void on_flip(int fd, unsigned int seq, unsigned int sec, unsigned int use
 		if (p->crtc_id != crtc_id || !p->pending)
 			continue;
 		p->pending = 0;
+		if (c->opt.max_ts_age_ms >= 0)
+			check_ts(c, p, ts);
 		if (s->have_last) {
 			double ms = (ts - s->last_ts) * 1000.0;
 			uint32_t d = seq - s->last_seq;
@@ -898,6 +936,13 @@ static int run(struct ctx *c)
 		fprintf(stderr, PROG ": %s: %" PRIu64 " vblanks missed, more than --max-missed %ld\n",
 			c->dev, missed, o->max_missed);
 		rc = -1;
+	}
+	for (int i = 0; !rc && i < c->npipes; i++) {
+		if (c->pipe[i].st.ts_bad) {
+			fprintf(stderr, PROG ": %s: crtc %u: %u flip events with a bad timestamp (--max-ts-age %ld)\n",
+				c->dev, c->pipe[i].crtc_id, c->pipe[i].st.ts_bad, o->max_ts_age_ms);
+			rc = -1;
+		}
 	}
 	if (!rc && o->max_missed_in_time >= 0 &&
 	    missed - late > (uint64_t)o->max_missed_in_time) {
