@@ -153,8 +153,10 @@ struct fakegpu_head {
 	u32 cm_seq, cm_commit;
 	bool cm_open;
 	u32 event_commit;
+	bool latch_stuck;	/* a flip completed unlatched, reported (event_lock) */
 	bool seen_valid;
-	u32 seen_frame, seen_wb, seen_refused, seen_hotplug;
+	u32 seen_frame, seen_wb, seen_refused, seen_hotplug, seen_latched;
+	bool frame_stuck_seen;	/* a latch without a new frame reported */
 
 	/* Vblank timestamp model (fakegpu_crtc_get_vblank_timestamp). */
 	spinlock_t ts_lock;
@@ -162,6 +164,7 @@ struct fakegpu_head {
 	u32 shm_frame;
 	u64 shm_vblank_ns;
 	u32 ts_refresh_mhz;	/* 0: no model, DRM takes the interrupt time */
+	bool ts_behind_seen;	/* a device vblank time far behind reported */
 	bool ts_valid;
 	u32 ts_frame;		/* FRAME of the anchor */
 	ktime_t ts_base;	/* its vblank time */
@@ -194,7 +197,20 @@ struct fakegpu_device {
 	int irq;
 
 	struct work_struct hotplug_work;
+
+	/*
+	 * Interrupts that stop (fakegpu_irq_watchdog_func): the handler and
+	 * the watchdog's polling run one at a time (irq_serial); irq_count
+	 * counts the real interrupts; the wd_* fields are the watchdog's own.
+	 */
+	struct delayed_work irq_watchdog;
+	spinlock_t irq_serial;
+	atomic_t irq_count;
+	u32 wd_irqs, wd_frame;
+	unsigned int wd_strikes;
+	bool wd_have, wd_polling, wd_reported;
 	bool gone;			/* the ID register stopped reading MAGIC */
+	bool irq_undefined_seen;	/* undefined IRQ_STATUS bits reported */
 
 	/*
 	 * Shared pages (fakegpu_shm.c): BAR4 mapped, NULL without; use_shm

@@ -12,6 +12,7 @@
 
 #include <linux/interrupt.h>
 #include <linux/iopoll.h>
+#include <linux/math64.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 
@@ -24,6 +25,17 @@
 
 /* All hotplug bits: bits 8..15. */
 #define FAKEGPU_IRQ_HOTPLUG_ALL		0x0000ff00u
+#define FAKEGPU_IRQ_VBLANK_ALL		0x000000ffu
+
+/*
+ * Interrupt watchdog: every FAKEGPU_WD_PERIOD_MS while vblank interrupts are
+ * enabled. At least FAKEGPU_WD_MIN_FRAMES device frames in each of
+ * FAKEGPU_WD_STRIKES periods in a row without one interrupt: the device
+ * stopped interrupting.
+ */
+#define FAKEGPU_WD_PERIOD_MS		100
+#define FAKEGPU_WD_STRIKES		3
+#define FAKEGPU_WD_MIN_FRAMES		3
 
 /*
  * A CRC_FRAME further than this from HEAD_FRAME is not a frame we can place
@@ -74,6 +86,9 @@ int fakegpu_crtc_enable_vblank(struct drm_crtc *crtc)
 	if (drm_dev_is_unplugged(crtc->dev) || READ_ONCE(head->fdev->gone))
 		return -ENODEV;
 	fakegpu_irq_update_mask(head->fdev, FAKEGPU_IRQ_VBLANK(head->index), 0);
+	/* Already queued (or polling): nothing changes. */
+	queue_delayed_work(system_wq, &head->fdev->irq_watchdog,
+			   msecs_to_jiffies(FAKEGPU_WD_PERIOD_MS));
 	return 0;
 }
 
@@ -127,7 +142,8 @@ u32 fakegpu_crtc_get_vblank_counter(struct drm_crtc *crtc)
  * model would put a vblank in the future, it is anchored again. Timestamps
  * are then regular and never in the future. The model restarts at every
  * modeset; an interrupt the device has no vblank for (one left from the old
- * timing) does not anchor it.
+ * timing) does not anchor it. A model that lags far behind now (frames the
+ * device never displayed) is anchored again too.
  */
 void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
 {
@@ -150,8 +166,26 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
  */
 #define FAKEGPU_TS_TRIES	4
 #define FAKEGPU_TS_TIGHT_NS	(100 * NSEC_PER_USEC)
+/*
+ * A model whose vblank for the current frame is this far behind now counts
+ * frames the device did not display (a counter that stalled, then went on
+ * without making them up): it is measured again. A late interrupt is never
+ * this late, and measuring again costs only the register reads.
+ */
+#define FAKEGPU_TS_MAX_LAG_NS	(100 * NSEC_PER_MSEC)
 /* Frames a VBLANK_AGE read may be ahead of the handler's FRAME read. */
 #define FAKEGPU_TS_MAX_BEHIND	8
+
+/*
+ * The length of n frames at refresh_mhz millihertz, in ns. n * 10^12 would
+ * not fit 64 bits after 2^64 / 10^12 frames (85 hours at 60 Hz, 21 at
+ * 240 Hz); n * 10^9 does for every u32 n, and the product with 1000 is
+ * taken in 96 bits.
+ */
+static u64 fakegpu_frames_to_ns(u32 n, u32 refresh_mhz)
+{
+	return mul_u64_u32_div((u64)n * NSEC_PER_SEC, 1000, refresh_mhz);
+}
 
 /* VBLANK_AGE and AGE_FRAME exist from ABI 1.2 on. */
 static bool fakegpu_head_has_age(const struct fakegpu_head *head)
@@ -175,9 +209,18 @@ static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,
 		t0 = ktime_get();
 		age = fakegpu_head_rd(head, FAKEGPU_HEAD_VBLANK_AGE);
 		t1 = ktime_get();
-		/* Unknown, or older than a second: a device that lies or stalled. */
-		if (age >= NSEC_PER_SEC)
+		/*
+		 * Unknown (0xffffffff: the head's first vblank is still to
+		 * come), or older than a second: a device that lies or stalled.
+		 */
+		if (age >= NSEC_PER_SEC) {
+			if (age != U32_MAX && !head->ts_behind_seen) {
+				head->ts_behind_seen = true;
+				drm_err(&head->fdev->drm, "head %u: VBLANK_AGE %u ns, more than a second; using the interrupt's arrival (reported once)\n",
+					head->index, age);
+			}
 			return false;
+		}
 		span = ktime_to_ns(ktime_sub(t1, t0));
 		if (span >= best)
 			continue;
@@ -210,8 +253,24 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 		spin_unlock_irqrestore(&head->ts_lock, flags);
 		if (!vblank_ns || !fakegpu_shm_dev_to_ktime(head->fdev, vblank_ns, &ts))
 			return false;
-		/* The offset's error may put it a little in the future. */
-		*vblank_time = ktime_after(ts, now) ? now : ts;
+		if (ktime_after(ts, now)) {
+			/* The offset's error may put it a little in the future. */
+			ts = now;
+		} else if (ktime_to_ns(ktime_sub(now, ts)) >= NSEC_PER_SEC) {
+			/*
+			 * Older than a second, as VBLANK_AGE's bound: a device
+			 * that lies or stalled. The arrival is the better time.
+			 */
+			spin_lock_irqsave(&head->ts_lock, flags);
+			if (!head->ts_behind_seen) {
+				head->ts_behind_seen = true;
+				drm_err(crtc->dev, "head %u: device vblank time %lld ms in the past; using the interrupt's arrival (reported once)\n",
+					head->index, ktime_ms_delta(now, ts));
+			}
+			spin_unlock_irqrestore(&head->ts_lock, flags);
+			ts = now;
+		}
+		*vblank_time = ts;
 		*max_error = 0;
 		return true;
 	}
@@ -227,9 +286,9 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 	n = (s32)(frame - head->ts_frame);
 	ts = head->ts_base;
 	if (head->ts_valid && n >= 0)
-		ts = ktime_add_ns(ts, div_u64((u64)n * NSEC_PER_SEC * 1000,
-					      head->ts_refresh_mhz));
-	if (!head->ts_valid || n < 0 || ktime_after(ts, now)) {
+		ts = ktime_add_ns(ts, fakegpu_frames_to_ns(n, head->ts_refresh_mhz));
+	if (!head->ts_valid || n < 0 || ktime_after(ts, now) ||
+	    ktime_to_ns(ktime_sub(now, ts)) > FAKEGPU_TS_MAX_LAG_NS) {
 		ktime_t base;
 		u32 age_frame;
 		s32 k;
@@ -267,7 +326,7 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 		 * one.
 		 */
 		k = (s32)(frame - age_frame);
-		span = div_u64((u64)abs(k) * NSEC_PER_SEC * 1000, head->ts_refresh_mhz);
+		span = fakegpu_frames_to_ns(abs(k), head->ts_refresh_mhz);
 		ts = k >= 0 ? ktime_add_ns(base, span) : ktime_sub_ns(base, span);
 		/* The midpoint can be late by half the read's span: not past now. */
 		if (ktime_after(ts, now))
@@ -447,10 +506,13 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 	spin_lock(&dev->event_lock);
 	if (waiting && head->event == waiting) {
 		if (status == ~0u || !(status & FAKEGPU_HEAD_STATUS_PENDING)) {
+			head->latch_stuck = false;
 			fakegpu_head_complete_event(head);
 		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
-			drm_err_ratelimited(dev, "head %u: commit not latched after %u vblanks, completing the flip anyway\n",
-					    head->index, head->event_vblanks);
+			if (!head->latch_stuck)
+				drm_err(dev, "head %u: commit not latched after %u vblanks, completing the flip anyway (reported once until a commit latches)\n",
+					head->index, head->event_vblanks);
+			head->latch_stuck = true;
 			fakegpu_head_complete_event(head);
 		}
 	}
@@ -574,39 +636,51 @@ static void fakegpu_head_writeback(struct fakegpu_head *head, u32 status)
 /* More completions than this in one interrupt: a device that lies. */
 #define FAKEGPU_SHM_MAX_WB_BATCH	4
 
+static void fakegpu_head_flip_shm(struct fakegpu_head *head,
+				  const struct fakegpu_shm_status *st);
+
 /* A vblank of a head whose status record is @st. */
 static void fakegpu_head_vblank_shm(struct fakegpu_head *head,
 				    const struct fakegpu_shm_status *st)
 {
-	struct drm_device *dev = head->crtc.dev;
-
 	spin_lock(&head->ts_lock);
 	head->shm_frame = st->frame;
 	head->shm_vblank_ns = st->vblank_ns;
 	spin_unlock(&head->ts_lock);
 	WRITE_ONCE(head->last_frame, st->frame);
 	drm_crtc_handle_vblank(&head->crtc);
-
-	/*
-	 * LATCHED was read before the waiters woke: an event armed since
-	 * waits for a later commit number and is not completed here.
-	 */
-	spin_lock(&dev->event_lock);
-	if (head->event) {
-		if ((s32)(st->latched - head->event_commit) >= 0) {
-			fakegpu_head_complete_event(head);
-		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
-			drm_err_ratelimited(dev, "head %u: commit %u not latched after %u vblanks (device at %u), completing the flip anyway\n",
-					    head->index, head->event_commit,
-					    head->event_vblanks, st->latched);
-			fakegpu_head_complete_event(head);
-		}
-	}
-	spin_unlock(&dev->event_lock);
+	fakegpu_head_flip_shm(head, st);
 
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc_entry(head, st->crc_frame, st->crc);
 	fakegpu_head_wb_watchdog(head);
+}
+
+/*
+ * The waiting flip event, if the commit it waits for has latched by @st.
+ * LATCHED was read before the vblank waiters woke: an event armed since
+ * waits for a later commit number and is not completed here.
+ */
+static void fakegpu_head_flip_shm(struct fakegpu_head *head,
+				  const struct fakegpu_shm_status *st)
+{
+	struct drm_device *dev = head->crtc.dev;
+
+	spin_lock(&dev->event_lock);
+	if (head->event) {
+		if ((s32)(st->latched - head->event_commit) >= 0) {
+			head->latch_stuck = false;
+			fakegpu_head_complete_event(head);
+		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
+			if (!head->latch_stuck)
+				drm_err(dev, "head %u: commit %u not latched after %u vblanks (device at %u), completing the flip anyway (reported once until a commit latches)\n",
+					head->index, head->event_commit,
+					head->event_vblanks, st->latched);
+			head->latch_stuck = true;
+			fakegpu_head_complete_event(head);
+		}
+	}
+	spin_unlock(&dev->event_lock);
 }
 
 /*
@@ -617,6 +691,7 @@ static void fakegpu_head_shm_irq(struct fakegpu_head *head, u32 mask, bool *hotp
 {
 	struct fakegpu_shm_status st;
 	unsigned int i = head->index, n;
+	bool refused = false;
 
 	if (!fakegpu_shm_read_status(head, &st))
 		return;		/* being rewritten: the next interrupt sees it */
@@ -626,6 +701,7 @@ static void fakegpu_head_shm_irq(struct fakegpu_head *head, u32 mask, bool *hotp
 		head->seen_wb = st.wb_count;
 		head->seen_refused = st.refused;
 		head->seen_hotplug = st.hotplug;
+		head->seen_latched = st.latched;
 	}
 	if (st.hotplug != head->seen_hotplug) {
 		head->seen_hotplug = st.hotplug;
@@ -633,6 +709,7 @@ static void fakegpu_head_shm_irq(struct fakegpu_head *head, u32 mask, bool *hotp
 			*hotplug = true;
 	}
 	if (st.refused != head->seen_refused) {
+		refused = true;
 		head->seen_refused = st.refused;
 		drm_err_ratelimited(&head->fdev->drm, "head %u: device refused a commit (error code %u)\n",
 				    i, st.error_code);
@@ -648,9 +725,23 @@ static void fakegpu_head_shm_irq(struct fakegpu_head *head, u32 mask, bool *hotp
 	}
 	if (st.frame != head->seen_frame) {
 		head->seen_frame = st.frame;
+		head->frame_stuck_seen = false;
 		if (mask & FAKEGPU_IRQ_VBLANK(i))
 			fakegpu_head_vblank_shm(head, &st);
+	} else if (st.latched != head->seen_latched && !refused) {
+		/*
+		 * A latch happens at a vblank: the device's frame counter did
+		 * not move with it. The flip completes all the same; its
+		 * event repeats the last sequence number and timestamp.
+		 */
+		if (!head->frame_stuck_seen) {
+			head->frame_stuck_seen = true;
+			drm_err(&head->fdev->drm, "head %u: the device latched a commit but its frame counter stays at %u (reported once until it moves)\n",
+				i, st.frame);
+		}
+		fakegpu_head_flip_shm(head, &st);
 	}
+	head->seen_latched = st.latched;
 }
 
 static void fakegpu_shm_irq(struct fakegpu_device *fdev)
@@ -683,10 +774,10 @@ static u32 fakegpu_irq_valid(const struct fakegpu_device *fdev)
 	return valid;
 }
 
-static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
+/* The interrupt's work, from the handler or the watchdog; irq_serial held. */
+static irqreturn_t fakegpu_irq_dispatch(struct fakegpu_device *fdev)
 {
-	struct fakegpu_device *fdev = arg;
-	u32 status, mask;
+	u32 status, mask, valid;
 	unsigned int i;
 
 	/* MSI only (never shared): every interrupt is ours. */
@@ -698,18 +789,28 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 	status = fakegpu_rd(fdev, FAKEGPU_REG_IRQ_STATUS);
 	if (!status)
 		return IRQ_NONE;	/* shared INTx: not ours */
-	if (status & ~fakegpu_irq_valid(fdev)) {
-		/* Bits no working device sets: it is gone (all-ones) or broken. */
-		if (fakegpu_hw_present(fdev))
-			drm_err_ratelimited(&fdev->drm, "bogus IRQ_STATUS %#010x\n", status);
-		return IRQ_NONE;
+	valid = fakegpu_irq_valid(fdev);
+	if (status & ~valid) {
+		/* All-ones: the device is gone, there is nothing to ack. */
+		if (status == ~0u && !fakegpu_hw_present(fdev))
+			return IRQ_NONE;
+		/*
+		 * Bits no event of this device sets: a broken device. They are
+		 * acked with the rest, so that the line does not stay raised,
+		 * and otherwise ignored; the valid bits are still served.
+		 */
+		if (!fdev->irq_undefined_seen) {
+			fdev->irq_undefined_seen = true;
+			drm_err(&fdev->drm, "device set undefined IRQ_STATUS bits %#010x (valid %#010x): acked and ignored, reported once\n",
+				status & ~valid, valid);
+		}
 	}
 
 	/* Ack first: an event arriving while we work raises a new interrupt. */
 	fakegpu_wr(fdev, FAKEGPU_REG_IRQ_STATUS, status);
 
 	mask = READ_ONCE(fdev->irq_mask);
-	status &= mask;
+	status &= mask & valid;
 
 	for (i = 0; i < fdev->caps.num_heads; i++) {
 		struct fakegpu_head *head = &fdev->heads[i];
@@ -732,6 +833,157 @@ static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
 		schedule_work(&fdev->hotplug_work);
 
 	return IRQ_HANDLED;
+}
+
+static irqreturn_t fakegpu_irq_handler(int irq, void *arg)
+{
+	struct fakegpu_device *fdev = arg;
+	irqreturn_t ret;
+
+	spin_lock(&fdev->irq_serial);
+	ret = fakegpu_irq_dispatch(fdev);
+	spin_unlock(&fdev->irq_serial);
+	if (ret == IRQ_HANDLED)
+		atomic_inc(&fdev->irq_count);
+	return ret;
+}
+
+/*
+ * The frame counter of the first head whose vblank interrupt is enabled,
+ * and that head's frame period in ms. False if there is none or the device
+ * is gone.
+ */
+static bool fakegpu_wd_sample(struct fakegpu_device *fdev, u32 *frame,
+			      unsigned int *period_ms)
+{
+	u32 vblanks = READ_ONCE(fdev->irq_mask) & FAKEGPU_IRQ_VBLANK_ALL;
+	struct fakegpu_head *head;
+	struct fakegpu_shm_status st;
+	u32 mhz;
+	int idx;
+
+	if (!vblanks)
+		return false;
+	head = &fdev->heads[__ffs(vblanks)];
+	if (head->index >= fdev->caps.num_heads)
+		return false;
+	if (fdev->use_shm) {
+		if (!fakegpu_shm_read_status(head, &st))
+			return false;
+		*frame = st.frame;
+	} else {
+		if (!drm_dev_enter(&fdev->drm, &idx))
+			return false;
+		*frame = fakegpu_head_rd(head, FAKEGPU_HEAD_FRAME);
+		drm_dev_exit(idx);
+		if (*frame == ~0u && !fakegpu_hw_present(fdev))
+			return false;
+	}
+	mhz = READ_ONCE(head->ts_refresh_mhz);
+	*period_ms = mhz ? max(1000000u / mhz, 1u) : 16;
+	return true;
+}
+
+/*
+ * The device stopped answering (its process died): no vblank will ever
+ * complete the flips that wait, so they complete now; later commits find
+ * fdev->gone and do not wait either.
+ */
+static void fakegpu_irq_device_lost(struct fakegpu_device *fdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < fdev->caps.num_heads; i++)
+		fakegpu_head_flush_event(&fdev->heads[i]);
+}
+
+/*
+ * A device whose interrupts stop would leave every flip to wait out the
+ * kernel's flip_done time-out, one after the other. The watchdog sees its
+ * frames pass without interrupts, says so once, and then serves the heads
+ * itself once per frame (the interrupt's work, with interrupts off as in
+ * the handler) until an interrupt arrives again. No interrupt and no frame
+ * either: it asks whether the device is still there, and if not completes
+ * the flips that wait for it.
+ */
+static void fakegpu_irq_watchdog_func(struct work_struct *work)
+{
+	struct fakegpu_device *fdev = container_of(to_delayed_work(work),
+						   struct fakegpu_device, irq_watchdog);
+	unsigned int period_ms = FAKEGPU_WD_PERIOD_MS, frame_ms = 16;
+	u32 irqs = atomic_read(&fdev->irq_count), frame;
+	unsigned long flags;
+	bool present;
+	int idx;
+
+	if (READ_ONCE(fdev->gone) || drm_dev_is_unplugged(&fdev->drm))
+		return;
+
+	if (fdev->wd_polling) {
+		if (irqs != fdev->wd_irqs) {
+			fdev->wd_polling = false;
+			fdev->wd_strikes = 0;
+			drm_info(&fdev->drm, "device interrupts are back\n");
+		} else if (drm_dev_enter(&fdev->drm, &idx)) {
+			local_irq_save(flags);
+			spin_lock(&fdev->irq_serial);
+			fakegpu_irq_dispatch(fdev);
+			spin_unlock(&fdev->irq_serial);
+			local_irq_restore(flags);
+			drm_dev_exit(idx);
+			if (fakegpu_wd_sample(fdev, &frame, &frame_ms))
+				period_ms = frame_ms;
+		}
+	} else if (!(READ_ONCE(fdev->irq_mask) & FAKEGPU_IRQ_VBLANK_ALL)) {
+		/* No vblank interrupt enabled: enable_vblank queues it again. */
+		fdev->wd_strikes = 0;
+		fdev->wd_have = false;
+		return;
+	} else if (irqs != fdev->wd_irqs) {
+		/* Interrupts came: all is well. */
+		fdev->wd_strikes = 0;
+		fdev->wd_have = false;
+	} else if (!fakegpu_wd_sample(fdev, &frame, &frame_ms) ||
+		   (fdev->wd_have && frame == fdev->wd_frame)) {
+		/*
+		 * No interrupt and no frame: a head that stopped, or a device
+		 * that is gone. Only now is the ID register read, so that a
+		 * working device costs the watchdog no register access.
+		 */
+		fdev->wd_strikes = 0;
+		if (!drm_dev_enter(&fdev->drm, &idx))
+			return;
+		present = fakegpu_hw_present(fdev);
+		drm_dev_exit(idx);
+		if (!present) {
+			fakegpu_irq_device_lost(fdev);
+			return;
+		}
+		if (fakegpu_wd_sample(fdev, &frame, &frame_ms)) {
+			fdev->wd_frame = frame;
+			fdev->wd_have = true;
+		}
+	} else {
+		/* Frames pass, no interrupt comes. */
+		if (fdev->wd_have && frame - fdev->wd_frame >= FAKEGPU_WD_MIN_FRAMES &&
+		    frame - fdev->wd_frame < S32_MAX)
+			fdev->wd_strikes++;
+		else
+			fdev->wd_strikes = 0;
+		if (fdev->wd_strikes >= FAKEGPU_WD_STRIKES) {
+			fdev->wd_polling = true;
+			if (!fdev->wd_reported) {
+				fdev->wd_reported = true;
+				drm_err(&fdev->drm, "device stopped interrupting: %u frames in %u ms without an interrupt; serving vblanks and flips from a timer until it interrupts again (reported once)\n",
+					frame - fdev->wd_frame, FAKEGPU_WD_PERIOD_MS);
+			}
+			period_ms = frame_ms;
+		}
+		fdev->wd_frame = frame;
+		fdev->wd_have = true;
+	}
+	fdev->wd_irqs = irqs;
+	queue_delayed_work(system_wq, &fdev->irq_watchdog, msecs_to_jiffies(period_ms));
 }
 
 static void fakegpu_hotplug_work_func(struct work_struct *work)
@@ -759,6 +1011,7 @@ static void fakegpu_irq_fini(void *arg)
 	fdev->irq_mask = 0;
 	fakegpu_wr(fdev, FAKEGPU_REG_IRQ_MASK, 0);
 	spin_unlock_irqrestore(&fdev->irq_lock, flags);
+	cancel_delayed_work_sync(&fdev->irq_watchdog);
 	synchronize_irq(fdev->irq);
 	cancel_work_sync(&fdev->hotplug_work);
 
@@ -778,6 +1031,8 @@ int fakegpu_irq_init(struct fakegpu_device *fdev)
 	int ret;
 
 	INIT_WORK(&fdev->hotplug_work, fakegpu_hotplug_work_func);
+	INIT_DELAYED_WORK(&fdev->irq_watchdog, fakegpu_irq_watchdog_func);
+	spin_lock_init(&fdev->irq_serial);
 
 	/*
 	 * An MSI is a memory write by the device: without bus mastering QEMU
