@@ -126,6 +126,10 @@ if has guest; then
 		# cursor positions, planes, blending, gamma; host screenshot vs an
 		# independent reference, guest CRC vs host).
 		step guest-device scripts/check-lane device
+		# Identity registers that lie (fakegpu-device --fault): the probe
+		# refuses a head count or VRAM size out of range, survives a bad
+		# EDID size (three boots, ~1.5 min).
+		step guest-lying-device scripts/check-lying-device
 		# Several heads, and the desktops on them (docs/guest-desktops.md).
 		step guest-desktop scripts/check-lane desktop
 		step guest-multihead4 scripts/check-lane multihead4
