@@ -167,6 +167,11 @@ void fakegpu_head_ts_reset(struct fakegpu_head *head, u32 refresh_mhz)
 #define FAKEGPU_TS_TRIES	4
 #define FAKEGPU_TS_TIGHT_NS	(100 * NSEC_PER_USEC)
 /*
+ * A device vblank time (VBLANK_AGE, the status page's VBLANK) this old is
+ * not believed: the device lies or stalled.
+ */
+#define FAKEGPU_TS_MAX_AGE_NS	NSEC_PER_SEC
+/*
  * A model whose vblank for the current frame is this far behind now counts
  * frames the device did not display (a counter that stalled, then went on
  * without making them up): it is measured again. A late interrupt is never
@@ -213,7 +218,7 @@ static bool fakegpu_head_ts_measure(struct fakegpu_head *head, ktime_t *base,
 		 * Unknown (0xffffffff: the head's first vblank is still to
 		 * come), or older than a second: a device that lies or stalled.
 		 */
-		if (age >= NSEC_PER_SEC) {
+		if (age >= FAKEGPU_TS_MAX_AGE_NS) {
 			if (age != U32_MAX && !head->ts_behind_seen) {
 				head->ts_behind_seen = true;
 				drm_err(&head->fdev->drm, "head %u: VBLANK_AGE %u ns, more than a second; using the interrupt's arrival (reported once)\n",
@@ -256,11 +261,8 @@ bool fakegpu_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 		if (ktime_after(ts, now)) {
 			/* The offset's error may put it a little in the future. */
 			ts = now;
-		} else if (ktime_to_ns(ktime_sub(now, ts)) >= NSEC_PER_SEC) {
-			/*
-			 * Older than a second, as VBLANK_AGE's bound: a device
-			 * that lies or stalled. The arrival is the better time.
-			 */
+		} else if (ktime_to_ns(ktime_sub(now, ts)) >= FAKEGPU_TS_MAX_AGE_NS) {
+			/* A device that lies or stalled: the arrival is better. */
 			spin_lock_irqsave(&head->ts_lock, flags);
 			if (!head->ts_behind_seen) {
 				head->ts_behind_seen = true;
@@ -384,6 +386,27 @@ void fakegpu_head_arm_event(struct fakegpu_head *head,
 	spin_unlock_irqrestore(&dev->event_lock, flags);
 }
 
+/*
+ * A vblank for the waiting flip event, on either path: complete it if its
+ * commit @latched, or after FAKEGPU_LATCH_MAX_VBLANKS vblanks anyway (a
+ * device that never latches it), saying so once until a commit latches
+ * again. Caller holds dev->event_lock and has checked head->event.
+ */
+static void fakegpu_head_event_vblank(struct fakegpu_head *head, bool latched)
+{
+	if (latched) {
+		head->latch_stuck = false;
+	} else if (++head->event_vblanks < FAKEGPU_LATCH_MAX_VBLANKS) {
+		return;
+	} else {
+		if (!head->latch_stuck)
+			drm_err(head->crtc.dev, "head %u: commit not latched after %u vblanks, completing the flip anyway (reported once until a commit latches)\n",
+				head->index, head->event_vblanks);
+		head->latch_stuck = true;
+	}
+	fakegpu_head_complete_event(head);
+}
+
 /* Complete a waiting event now (head switched off, device gone). */
 void fakegpu_head_flush_event(struct fakegpu_head *head)
 {
@@ -505,16 +528,8 @@ static void fakegpu_head_vblank(struct fakegpu_head *head)
 	/* Only the event seen above: one armed since then has not latched. */
 	spin_lock(&dev->event_lock);
 	if (waiting && head->event == waiting) {
-		if (status == ~0u || !(status & FAKEGPU_HEAD_STATUS_PENDING)) {
-			head->latch_stuck = false;
-			fakegpu_head_complete_event(head);
-		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
-			if (!head->latch_stuck)
-				drm_err(dev, "head %u: commit not latched after %u vblanks, completing the flip anyway (reported once until a commit latches)\n",
-					head->index, head->event_vblanks);
-			head->latch_stuck = true;
-			fakegpu_head_complete_event(head);
-		}
+		fakegpu_head_event_vblank(head, status == ~0u ||
+					  !(status & FAKEGPU_HEAD_STATUS_PENDING));
 	}
 	spin_unlock(&dev->event_lock);
 
@@ -636,8 +651,21 @@ static void fakegpu_head_writeback(struct fakegpu_head *head, u32 status)
 /* More completions than this in one interrupt: a device that lies. */
 #define FAKEGPU_SHM_MAX_WB_BATCH	4
 
+/*
+ * The waiting flip event, if the commit it waits for has latched by @st.
+ * LATCHED was read before the vblank waiters woke: an event armed since
+ * waits for a later commit number and is not completed here.
+ */
 static void fakegpu_head_flip_shm(struct fakegpu_head *head,
-				  const struct fakegpu_shm_status *st);
+				  const struct fakegpu_shm_status *st)
+{
+	struct drm_device *dev = head->crtc.dev;
+
+	spin_lock(&dev->event_lock);
+	if (head->event)
+		fakegpu_head_event_vblank(head, (s32)(st->latched - head->event_commit) >= 0);
+	spin_unlock(&dev->event_lock);
+}
 
 /* A vblank of a head whose status record is @st. */
 static void fakegpu_head_vblank_shm(struct fakegpu_head *head,
@@ -654,33 +682,6 @@ static void fakegpu_head_vblank_shm(struct fakegpu_head *head,
 	if (READ_ONCE(head->crc_enabled))
 		fakegpu_head_crc_entry(head, st->crc_frame, st->crc);
 	fakegpu_head_wb_watchdog(head);
-}
-
-/*
- * The waiting flip event, if the commit it waits for has latched by @st.
- * LATCHED was read before the vblank waiters woke: an event armed since
- * waits for a later commit number and is not completed here.
- */
-static void fakegpu_head_flip_shm(struct fakegpu_head *head,
-				  const struct fakegpu_shm_status *st)
-{
-	struct drm_device *dev = head->crtc.dev;
-
-	spin_lock(&dev->event_lock);
-	if (head->event) {
-		if ((s32)(st->latched - head->event_commit) >= 0) {
-			head->latch_stuck = false;
-			fakegpu_head_complete_event(head);
-		} else if (++head->event_vblanks >= FAKEGPU_LATCH_MAX_VBLANKS) {
-			if (!head->latch_stuck)
-				drm_err(dev, "head %u: commit %u not latched after %u vblanks (device at %u), completing the flip anyway (reported once until a commit latches)\n",
-					head->index, head->event_commit,
-					head->event_vblanks, st->latched);
-			head->latch_stuck = true;
-			fakegpu_head_complete_event(head);
-		}
-	}
-	spin_unlock(&dev->event_lock);
 }
 
 /*
@@ -913,7 +914,7 @@ static void fakegpu_irq_watchdog_func(struct work_struct *work)
 	unsigned int period_ms = FAKEGPU_WD_PERIOD_MS, frame_ms = 16;
 	u32 irqs = atomic_read(&fdev->irq_count), frame;
 	unsigned long flags;
-	bool present;
+	bool present, sampled;
 	int idx;
 
 	if (READ_ONCE(fdev->gone) || drm_dev_is_unplugged(&fdev->drm))
@@ -943,7 +944,7 @@ static void fakegpu_irq_watchdog_func(struct work_struct *work)
 		/* Interrupts came: all is well. */
 		fdev->wd_strikes = 0;
 		fdev->wd_have = false;
-	} else if (!fakegpu_wd_sample(fdev, &frame, &frame_ms) ||
+	} else if (!(sampled = fakegpu_wd_sample(fdev, &frame, &frame_ms)) ||
 		   (fdev->wd_have && frame == fdev->wd_frame)) {
 		/*
 		 * No interrupt and no frame: a head that stopped, or a device
@@ -959,10 +960,9 @@ static void fakegpu_irq_watchdog_func(struct work_struct *work)
 			fakegpu_irq_device_lost(fdev);
 			return;
 		}
-		if (fakegpu_wd_sample(fdev, &frame, &frame_ms)) {
+		fdev->wd_have = sampled;
+		if (sampled)
 			fdev->wd_frame = frame;
-			fdev->wd_have = true;
-		}
 	} else {
 		/* Frames pass, no interrupt comes. */
 		if (fdev->wd_have && frame - fdev->wd_frame >= FAKEGPU_WD_MIN_FRAMES &&
